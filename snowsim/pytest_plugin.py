@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures for testing Snowflake pipelines offline with snowsim."""
