@@ -1,0 +1,138 @@
+"""The emulator's catalog: databases, schemas and every named object, persisted in DuckDB and mirrored in memory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from snowsim.emulator.identifiers import ObjectName
+
+META_SCHEMA = "_snowsim"
+
+# Objects that share one namespace inside a schema (a view and a table cannot have the same name).
+NAMESPACE = {
+    "DATABASE": "database",
+    "SCHEMA": "schema",
+    "TABLE": "relation",
+    "VIEW": "relation",
+    "STREAM": "stream",
+    "TASK": "task",
+    "STAGE": "stage",
+    "FILE FORMAT": "file_format",
+    "SEQUENCE": "sequence",
+}
+
+
+@dataclass
+class Column:
+    """A table column as Snowflake describes it (type text in Snowflake's spelling)."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class CatalogObject:
+    """One named object; `info` holds what its kind needs and is stored as JSON."""
+
+    kind: str
+    name: ObjectName
+    created_on: datetime
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[Column]:
+        """The columns of a table or view."""
+        return [Column(**c) for c in self.info.get("columns", [])]
+
+    def column_names(self) -> list[str]:
+        """Column names in order."""
+        return [c["name"] for c in self.info.get("columns", [])]
+
+
+def _key(kind: str, name: ObjectName) -> tuple[str, str, str, str]:
+    return (NAMESPACE[kind], name.database, name.schema, name.name)
+
+
+class Catalog:
+    """Write-through catalog: every change goes to DuckDB (same transaction as the DDL) and to the in-memory mirror."""
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.duck = duck
+        self.version = 0  # bumps on every change; part of the translation cache key
+        self._objects: dict[tuple[str, str, str, str], CatalogObject] = {}
+        duck.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
+        duck.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.objects (kind VARCHAR, database VARCHAR, schema VARCHAR, "
+            "name VARCHAR, created_on TIMESTAMP, info VARCHAR)"
+        )
+        for kind, db, sch, name, created, info in duck.execute(f"SELECT * FROM {META_SCHEMA}.objects").fetchall():
+            obj = CatalogObject(kind, ObjectName(db, sch, name), created, json.loads(info))
+            self._objects[_key(kind, obj.name)] = obj
+
+    def get(self, kind: str, name: ObjectName) -> CatalogObject | None:
+        """The object of that kind's namespace with that name, or None."""
+        obj = self._objects.get(_key(kind, name))
+        if obj is not None and NAMESPACE[kind] == "relation":
+            return obj
+        return obj if obj is not None and obj.kind == kind else None
+
+    def put(self, obj: CatalogObject) -> None:
+        """Create or replace an object."""
+        self._delete_row(obj.kind, obj.name)
+        self.duck.execute(
+            f"INSERT INTO {META_SCHEMA}.objects VALUES (?, ?, ?, ?, ?, ?)",
+            [obj.kind, obj.name.database, obj.name.schema, obj.name.name, obj.created_on, json.dumps(obj.info, default=str)],
+        )
+        self._objects[_key(obj.kind, obj.name)] = obj
+        self.version += 1
+
+    def save(self, obj: CatalogObject, structural: bool = True) -> None:
+        """Persist changes made to an existing object's info; non-structural changes (offsets) keep cached plans."""
+        version = self.version
+        self.put(obj)
+        if not structural:
+            self.version = version
+
+    def drop(self, kind: str, name: ObjectName) -> None:
+        """Forget an object."""
+        self._delete_row(kind, name)
+        self._objects.pop(_key(kind, name), None)
+        self.version += 1
+
+    def _delete_row(self, kind: str, name: ObjectName) -> None:
+        kinds = [k for k, ns in NAMESPACE.items() if ns == NAMESPACE[kind]]
+        self.duck.execute(
+            f"DELETE FROM {META_SCHEMA}.objects WHERE kind IN ({','.join('?' * len(kinds))}) "
+            "AND database = ? AND schema = ? AND name = ?",
+            [*kinds, name.database, name.schema, name.name],
+        )
+
+    def by_id(self, kind: str, object_id: str) -> CatalogObject | None:
+        """The object with that identity (tables keep it across renames; a recreated table gets a new one)."""
+        return next((o for o in self._objects.values() if o.kind == kind and o.info.get("id") == object_id), None)
+
+    def all(self, kind: str | None = None) -> list[CatalogObject]:
+        """Every object (of a kind), in creation order."""
+        objs = [o for o in self._objects.values() if kind is None or o.kind == kind]
+        return sorted(objs, key=lambda o: (o.created_on, o.name.database, o.name.schema, o.name.name))
+
+    def in_schema(self, database: str, schema: str, kind: str | None = None) -> list[CatalogObject]:
+        """Objects inside one schema."""
+        return [o for o in self.all(kind) if o.name.database == database and o.name.schema == schema and o.kind not in ("DATABASE", "SCHEMA")]
+
+    # Databases and schemas are objects too: DATABASE keyed (db, "", ""), SCHEMA keyed (db, schema, "").
+    def database(self, name: str) -> CatalogObject | None:
+        """The database with that name, or None."""
+        return self.get("DATABASE", ObjectName(name, "", ""))
+
+    def schema(self, database: str, schema: str) -> CatalogObject | None:
+        """The schema, or None."""
+        return self.get("SCHEMA", ObjectName(database, schema, ""))

@@ -1,0 +1,220 @@
+"""The emulator's connection: snowflake.connector's surface on an embedded DuckDB."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from snowsim.emulator import errors, extensions, streams  # noqa: F401  (extensions registers handlers)
+from snowsim.emulator.catalog import Catalog
+from snowsim.emulator.clock import Clock, SystemClock
+from snowsim.emulator.cursor import Cursor
+from snowsim.emulator.executor import plan
+from snowsim.emulator.identifiers import normalize
+from snowsim.emulator.macros import install_macros
+from snowsim.emulator.results import Result
+from snowsim.emulator.session import Session
+from snowsim.emulator.splitter import split_statements
+from snowsim.emulator.storage import Storage
+from snowsim.emulator.transactions import Transactions
+from snowsim.emulator.translate import Translation, Translator
+
+_CACHE_SIZE = 2048
+
+
+class Connection:
+    """A Snowflake-compatible connection (PEP 249, snowflake.connector flavour) running on DuckDB."""
+
+    def __init__(
+        self,
+        database: str | None = None,
+        schema: str | None = None,
+        session_parameters: dict[str, Any] | None = None,
+        path: str | None = None,
+        clock: Clock | None = None,
+        paramstyle: str | None = None,
+        autocommit: bool | None = None,
+        **ignored: Any,  # account, user, password, warehouse, role, authenticator ... (accepted like the connector)
+    ) -> None:
+        self.duck = duckdb.connect(str(path) if path else ":memory:")
+        self.path = path
+        self.clock: Clock = clock or SystemClock()
+        self.paramstyle = paramstyle or "pyformat"
+        self.catalog = Catalog(self.duck)
+        self.storage = Storage(self.duck)
+        self.session = Session()
+        self.txns = Transactions(self.duck, self.catalog, self.storage, self.clock.now)
+        self.txns.commit_hooks.append(streams.commit_hook(self))
+        self._plans: OrderedDict[tuple, Any] = OrderedDict()
+        self._query_ids = itertools.count(1)
+        self._closed = False
+        self.statement_text = ""
+        self.warehouse = ignored.get("warehouse")
+        install_macros(self.duck)
+        for key, value in (session_parameters or {}).items():
+            self.session.set_parameter(key, value)
+        if autocommit is False:
+            self.session.set_parameter("AUTOCOMMIT", False)
+        self.apply_session_parameters()
+        if database:
+            db = normalize(database)
+            if self.catalog.database(db) is None:
+                # An empty emulator account: create the database the caller expects to exist.
+                self.execute_string(f"CREATE DATABASE {database}")
+            sch = normalize(schema) if schema else "PUBLIC"
+            if schema and self.catalog.schema(db, sch) is None:
+                self.execute_string(f"CREATE SCHEMA {database}.{schema}")
+            self.session.use(db, sch if self.catalog.schema(db, sch) else None)
+        self.scheduler = None  # set by snowsim.emulator.tasks when tasks are used
+
+    # ---- PEP 249 / connector surface ---------------------------------------------------------------------
+    def cursor(self, cursor_class: type | None = None) -> Cursor:
+        """A new cursor; pass snowflake.connector.DictCursor for dict rows."""
+        self._check_open()
+        return Cursor(self, cursor_class)
+
+    def execute_string(self, sql_text: str, remove_comments: bool = False, return_cursors: bool = True,
+                       cursor_class: type | None = None, **kwargs: Any) -> list[Cursor]:
+        """Run every statement of a script, in order; returns one cursor per statement."""
+        cursors = []
+        for statement in split_statements(sql_text):
+            cur = self.cursor(cursor_class)
+            cur.execute(statement)
+            cursors.append(cur)
+        return cursors if return_cursors else []
+
+    def execute_stream(self, stream: Any, remove_comments: bool = False, cursor_class: type | None = None):
+        """Run every statement read from a text stream, yielding a cursor per statement."""
+        yield from self.execute_string(stream.read(), cursor_class=cursor_class)
+
+    def commit(self) -> None:
+        """Commit the open transaction."""
+        self.txns.commit()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction."""
+        self.txns.rollback()
+
+    def autocommit(self, mode: bool) -> None:
+        """Switch autocommit; with it off, the first DML opens a transaction that lasts until commit()."""
+        self.session.set_parameter("AUTOCOMMIT", bool(mode))
+        if mode:
+            self.txns.commit()
+
+    def close(self) -> None:
+        """Close the connection; an open transaction is rolled back, as Snowflake does on disconnect."""
+        if self._closed:
+            return
+        if self.txns.current is not None:
+            self.txns.rollback()
+        self.duck.close()
+        self._closed = True
+
+    is_closed = property(lambda self: self._closed)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+        self.close()
+
+    # ---- virtual time ------------------------------------------------------------------------------------
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> list:
+        """Move the virtual clock forward and run every task graph Snowflake would start meanwhile."""
+        delta = (delta or timedelta()) + timedelta(**kwargs)
+        return self.advance_to(self.clock.now() + delta)
+
+    def advance_to(self, moment: datetime) -> list:
+        """Move the virtual clock to `moment`, running due task graphs in time order; returns the runs."""
+        if not self.clock.virtual:
+            raise errors.InterfaceError(msg="advance() needs a virtual clock: connect(clock=Clock(start=...))")
+        if self.txns.current is not None:
+            raise errors.InterfaceError(msg="commit or roll back the open transaction before advancing the clock")
+        if self.scheduler is not None:
+            return self.scheduler.advance_to(moment)
+        self.clock.set(moment)
+        return []
+
+    # ---- internals used by plans and handlers ------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise errors.InterfaceError(msg="Connection is closed", errno=251001, sqlstate="08003")
+
+    def new_query_id(self) -> str:
+        """A Snowflake-looking query id."""
+        return str(uuid.UUID(int=(next(self._query_ids) << 64) | 0x5A0C1D))
+
+    def translator(self) -> Translator:
+        """A translator bound to this connection's catalog and session."""
+        tr = Translator(self.catalog, self.session)
+        tr.begin(self.statement_text)
+        return tr
+
+    def plan_for(self, sql: str) -> Any:
+        """The (cached) plan for a statement."""
+        key = (sql, self.session.database, self.session.schema, self.session.generation, self.catalog.version)
+        cached = self._plans.get(key)
+        if cached is not None:
+            self._plans.move_to_end(key)
+            return cached
+        self.statement_text = sql
+        built = plan(self, sql)
+        if getattr(built, "cacheable", True) and not hasattr(built, "fn"):
+            self._plans[key] = built
+            if len(self._plans) > _CACHE_SIZE:
+                self._plans.popitem(last=False)
+        return built
+
+    def run(self, sql: str, params: list[Any], query_id: str) -> Result:
+        """Plan and run one statement inside the right transaction scope."""
+        self._check_open()
+        self.statement_text = sql
+        p = self.plan_for(sql)
+        if p.writes and self.txns.current is None and not self.session.flag("AUTOCOMMIT"):
+            self.txns.begin()
+        with self.txns.statement(p.writes, query_id):
+            return p.run(self, params)
+
+    def prepare_run(self, translation: Translation, dml: bool = False) -> None:
+        """Set the DuckDB variables a translation reads: the clock and the streams' bounds."""
+        sets = []
+        if translation.uses_clock:
+            now = self.clock.now()
+            sets.append(f"SET VARIABLE __now = TIMESTAMPTZ '{now.isoformat(sep=' ')}+00'")
+        if translation.streams:
+            sets.extend(streams.bind(self, translation.streams, consume=dml))
+        for s in sets:
+            self.duck.execute(s)
+        if dml:
+            version = self.txns.current.version if self.txns.current else self.txns.committed + 1
+            self.duck.execute(f"SET VARIABLE __ver = {version}")
+
+    def apply_session_parameters(self) -> None:
+        """Mirror session parameters DuckDB needs (the time zone used for TIMESTAMP_LTZ)."""
+        tz = str(self.session.parameters.get("TIMEZONE", "America/Los_Angeles"))
+        try:
+            self.duck.execute(f"SET TimeZone = '{tz}'")
+        except duckdb.Error:
+            raise errors.ProgrammingError(msg=f"invalid value [{tz}] for parameter 'TIMEZONE'", errno=2097,
+                                          sqlstate="22023") from None
+
+    def run_scalar_select(self, node: exp.Expression) -> Any:
+        """Evaluate one expression with the current session (SET var = expr)."""
+        cur = self.cursor()
+        cur.execute(f"SELECT {node.sql(dialect='snowflake')}")
+        return cur.fetchone()[0]
+
+
+def connect(**kwargs: Any) -> Connection:
+    """Open an emulator connection; accepts snowflake.connector.connect()'s arguments (account, user... are ignored)."""
+    return Connection(**kwargs)

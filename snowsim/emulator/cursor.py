@@ -1,0 +1,124 @@
+"""The emulator's cursor: snowflake.connector's SnowflakeCursor surface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+from snowflake.connector import DictCursor
+from snowflake.connector import errors as sf_errors
+
+from snowsim.emulator import errors
+from snowsim.emulator.params import to_qmark
+from snowsim.emulator.results import Result
+
+if TYPE_CHECKING:
+    from snowsim.emulator.connection import Connection
+
+
+class Cursor:
+    """A cursor over materialised results; `cursor(DictCursor)` returns rows as dicts."""
+
+    arraysize = 1
+
+    def __init__(self, connection: Connection, cursor_class: type | None = None) -> None:
+        self.connection = connection
+        self._dict = cursor_class is not None and issubclass(cursor_class, DictCursor)
+        self._result: Result | None = None
+        self._pos = 0
+        self.sfqid: str | None = None
+        self.query: str | None = None
+
+    # ---- execution ---------------------------------------------------------------------------------------
+    def execute(self, command: str, params: Sequence[Any] | Mapping[str, Any] | None = None, **kwargs: Any) -> Cursor:
+        """Run one statement with the connector's parameter styles."""
+        self.query = command
+        self.sfqid = self.connection.new_query_id()
+        sql, ordered = to_qmark(command, params)
+        try:
+            self._result = self.connection.run(sql, ordered, self.sfqid)
+        except sf_errors.Error as exc:
+            exc.sfqid = self.sfqid
+            exc.query = command
+            raise
+        except duckdb.Error as exc:
+            raise errors.translate_duckdb_error(exc, command) from None
+        self._pos = 0
+        return self
+
+    def executemany(self, command: str, seqparams: Sequence[Any]) -> Cursor:
+        """Run one statement per parameter set; rowcount is the total."""
+        total = 0
+        for params in seqparams:
+            self.execute(command, params)
+            total += self.rowcount or 0
+        if self._result is not None:
+            self._result.rowcount = total
+        return self
+
+    # ---- results -----------------------------------------------------------------------------------------
+    @property
+    def description(self) -> list | None:
+        """Column metadata (ResultMetadata tuples) of the last result."""
+        return self._result.description if self._result is not None else None
+
+    @property
+    def rowcount(self) -> int | None:
+        """Rows returned by a query, or rows affected by DML."""
+        return self._result.rowcount if self._result is not None else None
+
+    def _shape(self, row: tuple) -> Any:
+        if self._dict:
+            return {d.name: v for d, v in zip(self._result.description, row, strict=True)}
+        return row
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        if self._result is None:
+            raise errors.InterfaceError(msg="No result set: execute a statement first", errno=251002)
+        if self._pos >= len(self._result.rows):
+            return None
+        row = self._result.rows[self._pos]
+        self._pos += 1
+        return self._shape(row)
+
+    def fetchmany(self, size: int | None = None) -> list:
+        """Up to `size` more rows."""
+        size = size or self.arraysize
+        out = []
+        for _ in range(size):
+            row = self.fetchone()
+            if row is None:
+                break
+            out.append(row)
+        return out
+
+    def fetchall(self) -> list:
+        """All remaining rows."""
+        if self._result is None:
+            raise errors.InterfaceError(msg="No result set: execute a statement first", errno=251002)
+        rows = self._result.rows[self._pos :]
+        self._pos = len(self._result.rows)
+        return [self._shape(r) for r in rows] if self._dict else list(rows)
+
+    def fetch_pandas_all(self):  # pragma: no cover - pandas is optional
+        """The remaining rows as a pandas DataFrame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.fetchall(), columns=[d.name for d in self.description])
+
+    def __iter__(self) -> Iterator[Any]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def close(self) -> bool:
+        """Close the cursor."""
+        self._result = None
+        return True
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

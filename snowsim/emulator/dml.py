@@ -1,0 +1,394 @@
+"""INSERT, UPDATE, DELETE and MERGE on versioned storage, with Snowflake's semantics.
+
+Each statement is translated once into a list of DuckDB statements (cached); at run time they execute inside the
+statement's DuckDB transaction with `__ver` (the transaction's version) and `__now` set as DuckDB variables.
+UPDATE and MERGE first materialise the joined rows into a temporary table, which gives one place to apply MERGE's
+clause order and its nondeterminism rule (docs: sql-reference/sql/merge, parameters ERROR_ON_NONDETERMINISTIC_MERGE).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from snowsim.emulator import errors
+from snowsim.emulator.catalog import CatalogObject, Column
+from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
+from snowsim.emulator.results import Result
+from snowsim.emulator.storage import history_table
+from snowsim.emulator.translate import Translation, Translator
+from snowsim.emulator.types import is_semi_structured
+
+if TYPE_CHECKING:
+    from snowsim.emulator.connection import Connection
+
+VERSION = "getvariable('__ver')"
+TEMP = "__snowsim_dml"
+
+
+@dataclass
+class DmlPlan:
+    """A translated DML statement: DuckDB steps plus how to turn their results into Snowflake's counts."""
+
+    target: ObjectName
+    steps: list[str]
+    counts: list[tuple[str, str]]  # (Snowflake result column, DuckDB SQL returning the count)
+    translation: Translation
+    check: str | None = None  # a query returning offending rows -> 100090
+    params_in: int = 0  # index of the step that takes the user's parameters
+    cleanup: list[str] = field(default_factory=list)
+    writes = True
+
+    def run(self, conn: Connection, params: list) -> Result:
+        """Execute inside the current statement transaction."""
+        conn.txns.write_version(self.target)
+        conn.prepare_run(self.translation, dml=True)
+        duck = conn.duck
+        try:
+            for i, step in enumerate(self.steps):
+                duck.execute(step, params if i == self.params_in else []).fetchall()
+                if self.check is not None and i == self.params_in:
+                    bad = duck.execute(self.check).fetchone()
+                    if bad is not None:
+                        values = json.dumps(list(bad), default=str)
+                        raise errors.ProgrammingError(
+                            msg=f"Duplicate row detected during DML action\nRow Values: {values}",
+                            errno=100090,
+                            sqlstate="42P18",
+                        )
+            counts = {name: duck.execute(sql).fetchone()[0] for name, sql in self.counts}
+            return Result.counts(counts)
+        finally:
+            for step in self.cleanup:
+                duck.execute(step).fetchall()
+
+
+def _cols(columns: list[Column]) -> str:
+    return ", ".join(duck_ident(c.name) for c in columns)
+
+
+def _target(tr: Translator, table: exp.Table) -> CatalogObject:
+    obj = tr.resolve(table, kinds=("TABLE", "VIEW", "STREAM"))
+    if obj.kind != "TABLE":
+        raise errors.compilation_error(2028, f"Object '{obj.name}' is not a table; DML on a {obj.kind.lower()} is not allowed.")
+    return obj
+
+
+def _with_rid(table: exp.Table) -> exp.Table:
+    table.meta["snowsim_with_rid"] = True
+    return table
+
+
+def _coerce(node: exp.Expression, col: Column) -> exp.Expression:
+    """Snowflake converts values on write: anything into VARIANT becomes a variant of that value."""
+    if is_semi_structured(col.type):
+        return exp.func("sf_to_variant", node)
+    return node
+
+
+def _default(tr: Translator, col: Column) -> exp.Expression:
+    if col.default is None:
+        return exp.null()
+    return tr.expression(exp.maybe_parse(col.default, dialect="snowflake"))
+
+
+def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
+    """INSERT [OVERWRITE] INTO t [(cols)] VALUES ... | SELECT ..."""
+    target_node = tree.this
+    given: list[str] | None = None
+    if isinstance(target_node, exp.Schema):
+        given = [normalize(c) if isinstance(c, exp.Identifier) else normalize(c.this) for c in target_node.expressions]
+        target_node = target_node.this
+    obj = _target(tr, target_node)
+    columns = obj.columns
+    by_name = {c.name: c for c in columns}
+    if given is None:
+        given = [c.name for c in columns]
+    for name in given:
+        if name not in by_name:
+            raise errors.invalid_identifier(name)
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        _check_values(tr, source)
+        source = exp.select("*").from_(exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("__v"))))
+    query = tr.query(source, name_outputs=False)
+    width = len(query.selects) if isinstance(query, exp.Query) else len(given)
+    if width != len(given) and not any(isinstance(p, exp.Star) for p in getattr(query, "selects", [])):
+        raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(given)} but got {width}")
+    src_cols = [f"__src.{duck_ident(f'__c{i}')}" for i in range(len(given))]
+    renamed = f"SELECT * FROM ({query.sql(dialect='duckdb')}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
+    exprs = []
+    for col in columns:
+        if col.name in given:
+            node = exp.column(f"__c{given.index(col.name)}", table="__src", quoted=True)
+        else:
+            node = _default(tr, col)
+        exprs.append(_coerce(node, col).sql(dialect="duckdb"))
+    del src_cols
+    hist = history_table(obj.name)
+    steps = []
+    if tree.args.get("overwrite"):
+        steps.append(f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL")
+    steps.append(
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT {', '.join(exprs) or 'NULL'} FROM ({renamed}) AS __src"
+    )
+    steps.append(f"INSERT INTO {hist} ({_cols(columns)}{', ' if columns else ''}__vfrom) SELECT *, {VERSION} FROM {TEMP}")
+    return DmlPlan(
+        obj.name,
+        steps,
+        [("number of rows inserted", f"SELECT count(*) FROM {TEMP}")],
+        tr.finish(exp.select("1")),
+        params_in=len(steps) - 2,
+        cleanup=[f"DROP TABLE IF EXISTS {TEMP}"],
+    )
+
+
+def _check_values(tr: Translator, values: exp.Values) -> None:
+    # Snowflake rejects non-constant function calls such as PARSE_JSON in a VALUES clause (docs: sql/insert).
+    for fn in values.find_all(exp.ParseJSON, exp.Anonymous):
+        name = fn.sql(dialect="snowflake")
+        raise errors.compilation_error(2014, f"Invalid expression [{name}] in VALUES clause", "22000")
+
+
+def _rid_select(tr: Translator, target: exp.Table, projections: list[exp.Expression], extra_from: list[exp.Expression],
+                where: exp.Expression | None, joins: list[exp.Join] | None = None) -> exp.Select:
+    select = exp.Select(expressions=projections)
+    select.set("from_", exp.From(this=_with_rid(target)))
+    all_joins = [exp.Join(this=src, kind="CROSS") if not isinstance(src, exp.Join) else src for src in extra_from]
+    select.set("joins", all_joins + (joins or []))
+    if where is not None:
+        select.set("where", exp.Where(this=where))
+    return select
+
+
+def _alias_of(table: exp.Table) -> str:
+    alias = table.args.get("alias")
+    return normalize(alias.this) if alias is not None else normalize(table.this)
+
+
+def _add_rid(query: exp.Select, alias: str, name: str = "__trid") -> exp.Select:
+    query.set(
+        "expressions",
+        [exp.alias_(exp.column("__rid", table=alias, quoted=True), name, quoted=True), *query.expressions],
+    )
+    return query
+
+
+def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
+    """UPDATE t [alias] SET col = expr [, ...] [FROM ...] [WHERE ...]"""
+    target = tree.this
+    obj = _target(tr, target)
+    columns = obj.columns
+    alias = _alias_of(target)
+    sets: dict[str, exp.Expression] = {}
+    for eq in tree.expressions:
+        col = normalize(eq.this.this) if isinstance(eq.this, exp.Column) else normalize(eq.this)
+        if col not in {c.name for c in columns}:
+            raise errors.invalid_identifier(col)
+        sets[col] = eq.expression
+    projections = [
+        exp.alias_(sets[c.name] if c.name in sets else exp.column(c.name, table=alias, quoted=True), f"__n{i}", quoted=True)
+        for i, c in enumerate(columns)
+    ]
+    from_ = tree.args.get("from_")
+    extra = [from_.this] if from_ is not None else []
+    select = _rid_select(tr, target, projections, extra, tree.args.get("where") and tree.args["where"].this,
+                         joins=list(tree.args.get("joins") or []))
+    query = _add_rid(tr.query(select, name_outputs=False), alias)
+    hist = history_table(obj.name)
+    multi = from_ is not None
+    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c).sql("duckdb") for i, c in enumerate(columns))
+    steps = [
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {query.sql(dialect='duckdb')}",
+        f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
+        f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP}_one)",
+        f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) SELECT {new_values}, __trid, {VERSION}, FALSE FROM {TEMP}_one",
+    ]
+    check = None
+    if multi and tr.session.flag("ERROR_ON_NONDETERMINISTIC_UPDATE"):
+        check = _duplicate_check(obj, "TRUE")
+    counts = [("number of rows updated", f"SELECT count(*) FROM {TEMP}_one")]
+    if multi:
+        counts.append(("number of multi-joined rows updated", f"SELECT count(*) - count(DISTINCT __trid) FROM {TEMP}"))
+    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0,
+                   cleanup=[f"DROP TABLE IF EXISTS {TEMP}", f"DROP TABLE IF EXISTS {TEMP}_one"])
+
+
+def _duplicate_check(obj: CatalogObject, offending: str) -> str:
+    # The first target row joined by several source rows where `offending` holds; its current values are reported.
+    hist = history_table(obj.name)
+    return (
+        f"SELECT {_cols(obj.columns) or 'NULL'} FROM {hist} WHERE __vto IS NULL AND __rid = ("
+        f"SELECT __trid FROM {TEMP} WHERE __trid IS NOT NULL GROUP BY __trid "
+        f"HAVING count(*) > 1 AND bool_or({offending}) ORDER BY __trid LIMIT 1)"
+    )
+
+
+def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
+    """DELETE FROM t [alias] [USING ...] [WHERE ...]"""
+    target = tree.this
+    obj = _target(tr, target)
+    alias = _alias_of(target)
+    using = list(tree.args.get("using") or [])
+    select = _rid_select(tr, target, [exp.alias_(exp.true(), "__x", quoted=True)], using,
+                         tree.args.get("where") and tree.args["where"].this)
+    query = _add_rid(tr.query(select, name_outputs=False), alias)
+    hist = history_table(obj.name)
+    steps = [
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT DISTINCT __trid FROM ({query.sql(dialect='duckdb')})",
+        f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP})",
+    ]
+    return DmlPlan(obj.name, steps, [("number of rows deleted", f"SELECT count(*) FROM {TEMP}")],
+                   tr.finish(exp.select("1")), params_in=0, cleanup=[f"DROP TABLE IF EXISTS {TEMP}"])
+
+
+def plan_truncate(tr: Translator, table: exp.Table) -> DmlPlan:
+    """TRUNCATE [TABLE] t: every current row is deleted (a standard stream shows the deletes)."""
+    obj = _target(tr, table)
+    hist = history_table(obj.name)
+    return DmlPlan(obj.name, [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"], [],
+                   tr.finish(exp.select("1")), params_in=0)
+
+
+@dataclass
+class _Clause:
+    kind: str  # UPDATE | DELETE | INSERT
+    matched: bool
+    condition: exp.Expression | None
+    sets: dict[str, exp.Expression] = field(default_factory=dict)
+    inserts: dict[str, exp.Expression] = field(default_factory=dict)
+
+
+def _merge_clauses(tree: exp.Merge, columns: list[Column], source_columns: list[str] | None) -> list[_Clause]:
+    names = [c.name for c in columns]
+    out: list[_Clause] = []
+    whens = tree.args["whens"].expressions if isinstance(tree.args.get("whens"), exp.Whens) else tree.args.get("whens") or []
+    for when in whens:
+        then = when.args["then"]
+        matched = bool(when.args.get("matched"))
+        cond = when.args.get("condition")
+        if isinstance(then, exp.Update):
+            sets = {}
+            if then.args.get("expressions") is None or not then.expressions:
+                # UPDATE ALL BY NAME: every target column from the source column of the same name
+                for n in names:
+                    sets[n] = exp.column(n, table="__SOURCE__")
+            for eq in then.expressions:
+                col = eq.this
+                cname = normalize(col.this) if isinstance(col, exp.Column) else normalize(col)
+                if cname not in names:
+                    raise errors.invalid_identifier(cname)
+                sets[cname] = eq.expression
+            out.append(_Clause("UPDATE", matched, cond, sets=sets))
+        elif isinstance(then, exp.Insert):
+            cols_node = then.this
+            vals_node = then.expression
+            if cols_node is None and vals_node is None or isinstance(cols_node, exp.Star):
+                inserts = {n: exp.column(n, table="__SOURCE__") for n in names}  # INSERT ALL BY NAME
+            else:
+                cols = [normalize(c.this) if isinstance(c, exp.Column) else normalize(c) for c in (cols_node.expressions if isinstance(cols_node, exp.Tuple) else [cols_node])] if cols_node is not None else names
+                vals = vals_node.expressions if isinstance(vals_node, exp.Tuple) else [vals_node]
+                if len(cols) != len(vals):
+                    raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(cols)} but got {len(vals)}")
+                for c in cols:
+                    if c not in names:
+                        raise errors.invalid_identifier(c)
+                inserts = dict(zip(cols, vals, strict=True))
+            out.append(_Clause("INSERT", matched, cond, inserts=inserts))
+        elif isinstance(then, exp.Var) and then.name.upper() == "DELETE" or (isinstance(then, exp.Expression) and then.sql().upper() == "DELETE"):
+            out.append(_Clause("DELETE", matched, cond))
+        else:
+            raise errors.not_supported(f"MERGE action {then.sql('snowflake')}", tr_statement(tree))
+    return out
+
+
+def tr_statement(tree: exp.Expression) -> str:
+    return tree.sql(dialect="snowflake")
+
+
+def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
+    """MERGE INTO t USING s ON ... WHEN [NOT] MATCHED [AND ...] THEN ... (clauses in order)."""
+    target = tree.this
+    obj = _target(tr, target)
+    columns = obj.columns
+    t_alias = _alias_of(target)
+    source = tree.args["using"]
+    s_alias = normalize(source.args["alias"].this) if source.args.get("alias") else (
+        normalize(source.this) if isinstance(source, exp.Table) else "__S")
+    clauses = _merge_clauses(tree, columns, None)
+    def src(node: exp.Expression) -> exp.Expression:
+        for col in node.find_all(exp.Column):
+            if col.table == "__SOURCE__":
+                col.set("table", exp.to_identifier(s_alias, quoted=True))
+        return node
+
+    proj: list[exp.Expression] = []
+    for i, c in enumerate(columns):
+        proj.append(exp.alias_(exp.column(c.name, table=t_alias, quoted=True), f"__t{i}", quoted=True))
+    for k, cl in enumerate(clauses):
+        proj.append(exp.alias_(src(cl.condition.copy()) if cl.condition is not None else exp.true(), f"__c{k}", quoted=True))
+        if cl.kind == "UPDATE":
+            for i, c in enumerate(columns):
+                if c.name in cl.sets:
+                    proj.append(exp.alias_(src(cl.sets[c.name].copy()), f"__u{k}_{i}", quoted=True))
+        if cl.kind == "INSERT":
+            for i, c in enumerate(columns):
+                value = src(cl.inserts[c.name].copy()) if c.name in cl.inserts else (
+                    exp.maybe_parse(c.default, dialect="snowflake") if c.default else exp.null())
+                proj.append(exp.alias_(value, f"__i{k}_{i}", quoted=True))
+    select = exp.Select(expressions=proj)
+    select.set("from_", exp.From(this=_with_rid(target)))
+    select.set("joins", [exp.Join(this=source, side="RIGHT", on=tree.args["on"])])
+    query = _add_rid(tr.query(select, name_outputs=False), t_alias)
+    case = ["CASE"]
+    for k, cl in enumerate(clauses):
+        side = "IS NOT NULL" if cl.matched else "IS NULL"
+        case.append(f"WHEN __trid {side} AND __c{k} THEN {k}")
+    case.append("ELSE -1 END")
+    hist = history_table(obj.name)
+    upd = [k for k, cl in enumerate(clauses) if cl.kind == "UPDATE"]
+    dele = [k for k, cl in enumerate(clauses) if cl.kind == "DELETE"]
+    ins = [k for k, cl in enumerate(clauses) if cl.kind == "INSERT"]
+
+    def in_(ks: list[int]) -> str:
+        return f"__clause IN ({', '.join(map(str, ks))})" if ks else "FALSE"
+
+    def value(i: int, c: Column, ks: list[int], prefix: str, fallback: str) -> str:
+        parts = [f"WHEN {k} THEN {duck_ident(f'{prefix}{k}_{i}')}" for k in ks
+                 if (prefix == "__i" or c.name in clauses[k].sets)]
+        expr = f"CASE __clause {' '.join(parts)} ELSE {fallback} END" if parts else fallback
+        return _coerce(exp.maybe_parse(expr, dialect="duckdb"), c).sql("duckdb")
+
+    strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
+    steps = [
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT *, {' '.join(case)} AS __clause FROM ({query.sql(dialect='duckdb')})",
+        # one action per target row: with the parameter off, Snowflake applies an arbitrary one of the joined rows
+        f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} WHERE __clause >= 0 "
+        f"QUALIFY __trid IS NULL OR row_number() OVER (PARTITION BY __trid ORDER BY __clause) = 1",
+        f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN "
+        f"(SELECT __trid FROM {TEMP}_one WHERE {in_(upd + dele)})",
+    ]
+    if upd:
+        values = ", ".join(value(i, c, upd, "__u", duck_ident(f"__t{i}")) for i, c in enumerate(columns))
+        steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
+                     f"SELECT {values}, __trid, {VERSION}, FALSE FROM {TEMP}_one WHERE {in_(upd)}")
+    if ins:
+        values = ", ".join(value(i, c, ins, "__i", "NULL") for i, c in enumerate(columns))
+        steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __vfrom) SELECT {values}, {VERSION} FROM {TEMP}_one WHERE {in_(ins)}")
+    check = None
+    if strict and upd:
+        # docs (merge, "Duplicate join behavior"): a target row joined by several source rows is nondeterministic
+        # when any of them would UPDATE it; several DELETEs (or inserts of duplicates) are deterministic.
+        check = _duplicate_check(obj, in_(upd))
+    counts = []
+    if ins:
+        counts.append(("number of rows inserted", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(ins)}"))
+    if upd:
+        counts.append(("number of rows updated", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(upd)}"))
+    if dele:
+        counts.append(("number of rows deleted", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(dele)}"))
+    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0,
+                   cleanup=[f"DROP TABLE IF EXISTS {TEMP}", f"DROP TABLE IF EXISTS {TEMP}_one"])

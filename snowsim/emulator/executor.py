@@ -1,0 +1,170 @@
+"""Statement dispatch: SQL text -> a cached plan -> a Result.
+
+Snowflake-only statements that sqlglot parses as opaque Commands (STREAM, TASK, STAGE, ...) are routed by their
+leading keywords to the modules that own them (COMMANDS); everything else goes through the sqlglot tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from snowsim.emulator import ddl, dml, errors
+from snowsim.emulator.results import Result
+from snowsim.emulator.translate import Translation, parse
+
+if TYPE_CHECKING:
+    from snowsim.emulator.connection import Connection
+
+# Leading-keyword handlers for statements sqlglot does not model: (regex, handler(conn, sql) -> Result).
+COMMANDS: list[tuple[re.Pattern[str], Callable[[Connection, str], Result]]] = []
+# Handlers for SHOW <what> / DESCRIBE <kind>, registered by the modules owning the object kinds.
+SHOW: dict[str, Callable[[Connection, str], Result]] = {}
+
+
+def command(pattern: str) -> Callable:
+    """Register a handler for statements whose text matches `pattern` (case-insensitive, anchored at the start)."""
+
+    def wrap(fn: Callable[[Connection, str], Result]) -> Callable[[Connection, str], Result]:
+        COMMANDS.append((re.compile(r"^\s*" + pattern, re.I | re.S), fn))
+        return fn
+
+    return wrap
+
+
+@dataclass
+class QueryPlan:
+    """A SELECT (or other read-only statement) translated to DuckDB."""
+
+    translation: Translation
+    writes = False
+
+    def run(self, conn: Connection, params: list[Any]) -> Result:
+        """Execute and materialise the result."""
+        conn.prepare_run(self.translation, dml=False)
+        cur = conn.duck.execute(self.translation.sql, params)
+        desc = cur.description
+        rows = cur.fetchall()
+        return Result.from_duckdb([d[0] for d in desc], [str(d[1]) for d in desc], rows)
+
+
+@dataclass
+class CallPlan:
+    """A statement run by Python code (DDL, commands) each time; `writes` opens a statement transaction."""
+
+    fn: Callable[[Connection], Result]
+    writes: bool = False
+
+    def run(self, conn: Connection, params: list[Any]) -> Result:
+        """Run the handler."""
+        return self.fn(conn)
+
+
+def _ddl(fn: Callable[[Connection], Result]) -> CallPlan:
+    # DDL commits the open transaction first, as Snowflake does (docs: sql-reference/transactions#ddl)
+    def run(conn: Connection) -> Result:
+        conn.txns.commit()
+        return fn(conn)
+
+    return CallPlan(run)
+
+
+def plan(conn: Connection, sql: str) -> Any:
+    """Build the plan for one statement."""
+    for pattern, handler in COMMANDS:
+        if pattern.match(sql):
+            return CallPlan(lambda c, h=handler: h(c, sql), writes=False)
+    tree = parse(sql)
+    tr = conn.translator()
+    tr.begin(sql)
+    if isinstance(tree, exp.Query):
+        return QueryPlan(tr.finish(tr.query(tree)))
+    if isinstance(tree, exp.Insert):
+        return dml.plan_insert(tr, tree)
+    if isinstance(tree, exp.Update):
+        return dml.plan_update(tr, tree)
+    if isinstance(tree, exp.Delete):
+        return dml.plan_delete(tr, tree)
+    if isinstance(tree, exp.Merge):
+        return dml.plan_merge(tr, tree)
+    if isinstance(tree, exp.TruncateTable):
+        tables = tree.expressions
+        if len(tables) != 1:
+            raise errors.not_supported("TRUNCATE of several tables", sql)
+        return dml.plan_truncate(tr, tables[0])
+    if isinstance(tree, exp.Transaction):
+        return CallPlan(lambda c: (c.txns.begin(), Result.message("status", "Statement executed successfully."))[1])
+    if isinstance(tree, exp.Commit):
+        return CallPlan(lambda c: (c.txns.commit(), Result.message("status", "Statement executed successfully."))[1])
+    if isinstance(tree, exp.Rollback):
+        return CallPlan(lambda c: (c.txns.rollback(), Result.message("status", "Statement executed successfully."))[1])
+    if isinstance(tree, exp.Create):
+        return _plan_create(conn, tree, sql)
+    if isinstance(tree, exp.Drop):
+        return _ddl(lambda c: ddl.drop(c, tree))
+    if isinstance(tree, exp.Alter):
+        kind = (tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return _ddl(lambda c: ddl.alter_table(c, tree))
+        if kind == "SESSION":
+            return CallPlan(lambda c: ddl.alter_session(c, tree))
+        raise errors.not_supported(f"ALTER {kind}", sql)
+    if isinstance(tree, exp.Use):
+        return CallPlan(lambda c: ddl.use(c, tree))
+    if isinstance(tree, exp.Set):
+        return CallPlan(lambda c: ddl.set_variables(c, tree))
+    if isinstance(tree, (exp.Show, exp.Describe)):
+        what = _show_key(tree)
+        handler = SHOW.get(what)
+        if handler is None:
+            raise errors.not_supported(f"{'SHOW' if isinstance(tree, exp.Show) else 'DESCRIBE'} {what}", sql)
+        return CallPlan(lambda c: handler(c, sql))
+    if isinstance(tree, exp.Command):
+        raise errors.not_supported(f"the statement {tree.name.upper()} {str(tree.expression)[:40]}".strip(), sql, 0)
+    raise errors.not_supported(f"{type(tree).__name__.upper()} statements", sql, 0)
+
+
+def _show_key(tree: exp.Expression) -> str:
+    if isinstance(tree, exp.Show):
+        return tree.name.upper()
+    kind = (tree.args.get("kind") or "TABLE").upper()
+    return f"DESCRIBE {kind}"
+
+
+def _plan_create(conn: Connection, tree: exp.Create, sql: str) -> CallPlan:
+    kind = (tree.args.get("kind") or "").upper()
+    parts = [p.name for p in tree.this.parts] if isinstance(tree.this, exp.Table) else []
+    if kind == "DATABASE":
+        name = ddl.normalize(tree.this.this)
+        comment = ddl._properties(tree).get("COMMENT")
+        return _ddl(lambda c: ddl.create_database(c, name, bool(tree.args.get("replace")), bool(tree.args.get("exists")), comment))
+    if kind == "SCHEMA":
+        table = tree.this
+        sch = ddl.normalize(table.args["db"]) if table.args.get("db") else ddl.normalize(table.this)
+        db_ident = table.args.get("catalog")
+        del parts
+
+        def run(c: Connection) -> Result:
+            db = ddl.normalize(db_ident) if db_ident else c.session.database
+            if db is None:
+                raise errors.ProgrammingError(msg="Cannot perform CREATE SCHEMA. This session does not have a current "
+                                              "database. Call 'USE DATABASE', or use a qualified name.", errno=90105,
+                                              sqlstate="22000")
+            return ddl.create_schema(c, db, sch, bool(tree.args.get("replace")), bool(tree.args.get("exists")))
+
+        return _ddl(run)
+    if kind == "TABLE":
+        return _ddl(lambda c: _with_statement(c, sql, lambda: ddl.create_table(c, tree)))
+    if kind == "VIEW":
+        return _ddl(lambda c: _with_statement(c, sql, lambda: ddl.create_view(c, tree)))
+    raise errors.not_supported(f"CREATE {kind}", sql, 0)
+
+
+def _with_statement(conn: Connection, sql: str, fn: Callable[[], Result]) -> Result:
+    conn.statement_text = sql
+    return fn()
+

@@ -1,0 +1,288 @@
+"""Snowflake query -> DuckDB query: name resolution, typing, Snowflake-semantics rewrites, physical names.
+
+One sqlglot tree flows through a fixed list of passes (like sqlglot's own transforms):
+  1. name the outer projections as Snowflake would (`SELECT a+1` is column "A+1")
+  2. resolve every table reference against the catalog (002003 when missing)
+  3. qualify + annotate types (sqlglot's optimizer, with a schema built from the catalog)
+  4. rewrite functions and VARIANT operations by type (functions.py)
+  5. replace references by physical relations: tables' current rows, streams' deltas, time travel, virtual tables
+The result is cached by the caller; everything that changes between runs (stream offsets, the clock) is read through
+DuckDB variables set just before execution, so a cached translation stays valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
+
+from snowsim.emulator import errors
+from snowsim.emulator.catalog import Catalog, CatalogObject
+from snowsim.emulator.identifiers import ObjectName, normalize
+from snowsim.emulator.session import Session
+from snowsim.emulator.storage import current_view, history_table
+
+STREAM_COLUMNS = {"METADATA$ACTION": "VARCHAR", "METADATA$ISUPDATE": "BOOLEAN", "METADATA$ROW_ID": "VARCHAR"}
+
+# Builders for relations that are not stored tables: INFORMATION_SCHEMA views and table functions.
+# key: (schema, name) for views, function name for TABLE(...) functions; value: fn(translator, node) -> exp.Expression
+VirtualRelation = Callable[["Translator", exp.Expression], exp.Expression]
+VIRTUAL_VIEWS: dict[tuple[str, str], tuple[Callable[[Translator, str], str], dict[str, str]]] = {}
+TABLE_FUNCTIONS: dict[str, VirtualRelation] = {}
+# Rewrites applied after typing, by node class (functions.py and friends register here).
+REWRITES: list[Callable[[exp.Expression, Translator], exp.Expression]] = []
+# Stream relation builder (streams.py registers it): fn(translator, stream_obj, table_node) -> exp.Expression
+STREAM_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
+# Time-travel relation builder (streams.py): fn(translator, table_obj, table_node) -> exp.Expression
+HISTORICAL_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
+
+
+@dataclass
+class Translation:
+    """A translated statement: DuckDB SQL plus what must be set up before each run."""
+
+    sql: str
+    streams: list[ObjectName] = field(default_factory=list)  # streams read: bounds set per run, consumed by DML
+    uses_clock: bool = False
+    referenced: list[ObjectName] = field(default_factory=list)
+
+
+def parse(sql: str) -> exp.Expression:
+    """Parse one Snowflake statement; syntax errors become Snowflake's 001003."""
+    try:
+        trees = sqlglot.parse(sql, read="snowflake")
+    except ParseError as exc:
+        err = exc.errors[0] if exc.errors else {}
+        line, col = err.get("line", 1), err.get("col", 0)
+        near = (err.get("highlight") or "").strip() or sql.strip().split()[0]
+        raise errors.syntax_error(line, col, near) from None
+    trees = [t for t in trees if t is not None]
+    if len(trees) != 1:
+        raise errors.ProgrammingError(
+            msg=f"Actual statement count {len(trees)} did not match the desired statement count 1.",
+            errno=8,
+            sqlstate="0A000",
+        )
+    return trees[0]
+
+
+class Translator:
+    """Translates parsed Snowflake statements for one connection's catalog and session."""
+
+    def __init__(self, catalog: Catalog, session: Session) -> None:
+        self.catalog = catalog
+        self.session = session
+        self.statement = ""
+        self._streams: list[ObjectName] = []
+        self._referenced: list[ObjectName] = []
+        self.uses_clock = False
+
+    # ---- names -------------------------------------------------------------------------------------------
+    def qualify_name(self, parts: list[str], kind: str = "Object") -> ObjectName:
+        """Complete a 1-3 part (normalised) name with the session's database and schema."""
+        if len(parts) == 3:
+            return ObjectName(*parts)
+        db = self.session.database
+        if len(parts) == 2:
+            if db is None:
+                raise _no_current("database", self.statement)
+            return ObjectName(db, parts[0], parts[1])
+        if db is None or self.session.schema is None:
+            raise _no_current("database" if db is None else "schema", self.statement)
+        return ObjectName(db, self.session.schema, parts[0])
+
+    def table_parts(self, table: exp.Table) -> list[str]:
+        """Normalised name parts of a table reference."""
+        return [normalize(p) for p in table.parts]
+
+    def resolve(self, table: exp.Table, kinds: tuple[str, ...] = ("TABLE", "VIEW", "STREAM")) -> CatalogObject:
+        """The catalog object a table reference names; 002003 when there is none."""
+        name = self.qualify_name(self.table_parts(table))
+        for kind in kinds:
+            obj = self.catalog.get(kind, name)
+            if obj is not None and obj.kind == kind:
+                return obj
+        raise errors.object_does_not_exist(str(name))
+
+    # ---- queries -----------------------------------------------------------------------------------------
+    def begin(self, statement: str) -> None:
+        """Start translating a new statement."""
+        self.statement = statement
+        self._streams = []
+        self._referenced = []
+        self.uses_clock = False
+
+    def finish(self, tree: exp.Expression) -> Translation:
+        """Generate DuckDB SQL for a translated tree."""
+        return Translation(
+            tree.sql(dialect="duckdb"), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced
+        )
+
+    def query(self, tree: exp.Expression, name_outputs: bool = True) -> exp.Expression:
+        """Translate a query (SELECT / set operation / VALUES) in place and return it."""
+        if name_outputs:
+            _name_projections(tree)
+        schema = self._resolve_tables(tree)
+        tree = self._qualify(tree, schema)
+        return self._physical(self.rewrite(tree))
+
+    def expression(self, node: exp.Expression, sources: dict[str, ObjectName] | None = None) -> exp.Expression:
+        """Translate a scalar expression that refers to the given sources (alias -> object), e.g. a MERGE SET value."""
+        select = exp.select(node)
+        for alias, name in (sources or {}).items():
+            select = select.from_(exp.to_table(str(name)).as_(alias)) if select.args.get("from_") is None else select.join(
+                exp.to_table(str(name)).as_(alias), join_type="cross"
+            )
+        out = self.query(select, name_outputs=False)
+        return out.expressions[0].unalias()
+
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """Apply the registered Snowflake-semantics rewrites bottom-up."""
+        for fn in REWRITES:
+            tree = tree.transform(fn, self, copy=False)
+        return tree
+
+    def _resolve_tables(self, tree: exp.Expression) -> MappingSchema:
+        ctes = {normalize(c.args["alias"].this) for c in tree.find_all(exp.CTE) if c.args.get("alias")}
+        mapping: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier):
+                continue  # TABLE(fn(...)) and friends: rewritten in _physical
+            parts = self.table_parts(table)
+            if len(parts) == 1 and parts[0] in ctes:
+                continue
+            virtual = self._virtual_view(parts)
+            if virtual is not None:
+                name, columns = virtual
+            else:
+                obj = self.resolve(table)
+                name, columns = obj.name, {c.name: c.type for c in obj.columns}
+                if obj.kind == "STREAM":
+                    source = self.catalog.by_id("TABLE", obj.info["table_id"])
+                    columns = {**({c.name: c.type for c in source.columns} if source else {}), **STREAM_COLUMNS}
+                table.meta["snowsim_object"] = obj
+                self._referenced.append(obj.name)
+            table.meta["snowsim_name"] = name
+            table.set("catalog", exp.to_identifier(name.database, quoted=True))
+            table.set("db", exp.to_identifier(name.schema, quoted=True))
+            table.set("this", exp.to_identifier(name.name, quoted=True))
+            mapping.setdefault(name.database, {}).setdefault(name.schema, {})[name.name] = columns
+        return MappingSchema(mapping, dialect="snowflake", normalize=False)
+
+    def _virtual_view(self, parts: list[str]) -> tuple[ObjectName, dict[str, str]] | None:
+        if len(parts) < 2 or parts[-2] != "INFORMATION_SCHEMA":
+            return None
+        entry = VIRTUAL_VIEWS.get(("INFORMATION_SCHEMA", parts[-1]))
+        if entry is None:
+            return None
+        db = parts[0] if len(parts) == 3 else self.session.database
+        if db is None:
+            raise _no_current("database", self.statement)
+        return ObjectName(db, "INFORMATION_SCHEMA", parts[-1]), entry[1]
+
+    def _qualify(self, tree: exp.Expression, schema: MappingSchema) -> exp.Expression:
+        try:
+            tree = qualify(
+                tree,
+                schema=schema,
+                dialect="snowflake",
+                catalog=self.session.database,
+                db=self.session.schema,
+                quote_identifiers=True,
+                expand_stars=False,
+                validate_qualify_columns=True,
+            )
+        except OptimizeError as exc:
+            match = re.search(r"Column '(.+?)' could not be resolved", str(exc))
+            if match:
+                raise errors.invalid_identifier(match.group(1)) from None
+            raise errors.not_supported(f"this query shape ({exc})", self.statement) from None
+        annotate_types(tree, schema=schema, dialect="snowflake")
+        return tree
+
+    def _physical(self, tree: exp.Expression) -> exp.Expression:
+        def swap(node: exp.Expression) -> exp.Expression:
+            if not isinstance(node, exp.Table):
+                return node
+            if not isinstance(node.this, exp.Identifier):
+                return self._table_function(node)
+            name: ObjectName | None = node.meta.get("snowsim_name")
+            if name is None:
+                return node  # a CTE reference
+            obj: CatalogObject | None = node.meta.get("snowsim_object")
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name.name, quoted=True))
+            if obj is None:  # INFORMATION_SCHEMA view
+                builder = VIRTUAL_VIEWS[(name.schema, name.name)][0]
+                return _subquery(builder(self, name.database), alias)
+            if obj.kind == "STREAM":
+                self._streams.append(obj.name)
+                return STREAM_RELATION[0](self, obj, node)
+            if node.args.get("when") is not None or node.args.get("changes") is not None:
+                if not HISTORICAL_RELATION:
+                    raise errors.not_supported("time travel (AT/BEFORE/CHANGES)", self.statement)
+                return HISTORICAL_RELATION[0](self, obj, node)
+            if node.meta.get("snowsim_with_rid"):
+                # DML targets: current rows plus their stable row id (see dml.py)
+                return _subquery(
+                    f"SELECT * EXCLUDE (__vfrom, __vto, __ins) FROM {history_table(obj.name)} WHERE __vto IS NULL", alias
+                )
+            physical = exp.to_table(current_view(obj.name), dialect="duckdb")
+            physical.set("alias", alias)
+            return physical
+
+        return tree.transform(swap, copy=False)
+
+    def _table_function(self, node: exp.Table) -> exp.Expression:
+        fn = node.this
+        name = (fn.name if isinstance(fn, exp.Anonymous) else type(fn).__name__).upper()
+        if isinstance(fn, exp.Anonymous) and isinstance(fn.this, str):
+            name = fn.this.upper()
+        builder = TABLE_FUNCTIONS.get(name)
+        if builder is None:
+            raise errors.not_supported(f"table function {name}", self.statement)
+        return builder(self, node)
+
+
+def _subquery(sql: str, alias: exp.TableAlias) -> exp.Expression:
+    return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
+
+
+def _no_current(what: str, statement: str) -> errors.ProgrammingError:
+    verb = statement.strip().split()[0].upper() if statement.strip() else "statement"
+    call = "USE DATABASE" if what == "database" else "USE SCHEMA"
+    return errors.ProgrammingError(
+        msg=f"Cannot perform {verb}. This session does not have a current {what}. Call '{call}', or use a qualified name.",
+        errno=90105,
+        sqlstate="22000",
+    )
+
+
+def snowflake_column_name(node: exp.Expression) -> str:
+    """The name Snowflake gives an unaliased projection: its text, unquoted identifiers upper-cased."""
+    if isinstance(node, exp.Column):
+        return normalize(node.this) if isinstance(node.this, exp.Identifier) else node.name
+    return node.sql(dialect="snowflake").upper()
+
+
+def _name_projections(tree: exp.Expression) -> None:
+    select = tree
+    while isinstance(select, (exp.Union, exp.Except, exp.Intersect)):
+        select = select.this
+    if isinstance(select, exp.Subquery):
+        select = select.unnest()
+    if not isinstance(select, exp.Select):
+        return
+    named = []
+    for proj in select.expressions:
+        if isinstance(proj, (exp.Alias, exp.Star)) or (isinstance(proj, exp.Column) and isinstance(proj.this, (exp.Identifier, exp.Star))):
+            named.append(proj)
+        else:
+            named.append(exp.alias_(proj, exp.to_identifier(snowflake_column_name(proj), quoted=True)))
+    select.set("expressions", named)
