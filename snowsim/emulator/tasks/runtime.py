@@ -1,0 +1,1 @@
+"""Task runtime (being written)."""

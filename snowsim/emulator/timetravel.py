@@ -1,0 +1,1 @@
+"""timetravel (being written)."""
