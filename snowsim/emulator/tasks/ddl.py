@@ -667,7 +667,8 @@ def _convert(key: str, value: _Value) -> Any:
             _invalid_value(value.raw, key)
         return OverlapPolicy.ALLOW_CHILD_OVERLAP if value.text == "TRUE" else OverlapPolicy.NO_OVERLAP
     if key == "USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE":
-        size = value.text.upper()
+        # warehouse-size spellings: 'X-SMALL' = XSMALL, 'X2LARGE' = XXLARGE (docs: create-warehouse; NOT verified here)
+        size = value.text.upper().replace("-", "").replace("X2LARGE", "XXLARGE")
         if value.kind == "number" or size not in WAREHOUSE_SIZES:
             _invalid_value(value.text, key)
         return size

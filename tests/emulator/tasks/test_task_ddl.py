@@ -258,6 +258,15 @@ def test_parameter_values_at_their_limits() -> None:
     assert (d.user_task_minimum_trigger_interval_in_seconds, d.suspend_task_after_num_failures) == (10, 0)
 
 
+def test_warehouse_properties() -> None:
+    """docs: create-task — WAREHOUSE = <string>; initial size XSMALL..XXLARGE (warehouse-size spellings accepted)."""
+    assert create('CREATE TASK t WAREHOUSE = "Etl wh" AS SELECT 1').warehouse == "Etl wh"
+    assert create("CREATE TASK t WAREHOUSE = etl AS SELECT 1").warehouse == "ETL"
+    for written, stored in (("'X-Small'", "XSMALL"), ("xxlarge", "XXLARGE"), ("'X2LARGE'", "XXLARGE")):
+        sql = f"CREATE TASK t USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = {written} AS SELECT 1"
+        assert create(sql).user_task_managed_initial_warehouse_size == stored
+
+
 def test_duplicate_property_is_refused() -> None:
     """Observed (non-doc): the same property named twice is refused."""
     error = refusal("CREATE TASK t COMMENT = 'a' COMMENT = 'b' AS SELECT 1")
@@ -338,7 +347,12 @@ def test_error_text_and_factory_indirection(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(ddl, "error_factory", CoreError)
     with pytest.raises(CoreError) as info:
         parse_task_statement("CREATE TASK t SCHEDULE = '1 DAY' AS SELECT 1")
-    assert info.value.errno == 3083
+    assert (
+        str(info.value)
+        == "Invalid schedule was specified. Please refer to the docs on what constitutes a valid schedule."
+    )
+    with pytest.raises(CoreError):
+        parse_task_statement("DROP TASK")
 
 
 # -- ALTER TASK ----------------------------------------------------------------------------------------------------
