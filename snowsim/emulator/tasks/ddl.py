@@ -25,7 +25,13 @@ from snowsim.emulator.tasks.model import (
     TaskName,
     TaskProperties,
 )
-from snowsim.emulator.tasks.schedule import INVALID_SCHEDULE, InvalidScheduleError, parse_schedule
+from snowsim.emulator.tasks.schedule import (
+    INVALID_SCHEDULE,
+    SCHEDULE_ERRNO,
+    SCHEDULE_SQLSTATE,
+    InvalidScheduleError,
+    parse_schedule,
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Errors, raised through two replaceable factories so the connection layer can substitute its own classes.
@@ -641,7 +647,7 @@ def _convert(key: str, value: _Value) -> Any:
     """Turn a property value into its TaskDefinition field value, refusing it as Snowflake does."""
     if key == "SCHEDULE":
         if value.kind != "string":
-            _fail(3083, "22023", INVALID_SCHEDULE)  # errno/sqlstate NOT verified
+            _fail(SCHEDULE_ERRNO, SCHEDULE_SQLSTATE, INVALID_SCHEDULE)  # errno/sqlstate NOT verified
         try:
             return parse_schedule(value.text)
         except InvalidScheduleError as exc:
