@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -155,6 +156,12 @@ class Catalogue:
         return next(w for w in self.warehouses if w.warehouse_id == warehouse_id)
 
 
+def _ascii(text: str) -> str:
+    # "Élodie.D'Ornano" -> "elodie.dornano": an email's local part without accents, spaces or quotes.
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain if ch.isalnum() or ch in ".-")
+
+
 def _customers(count: int, seed: int) -> tuple[Customer, ...]:
     fr, us = Faker("fr_FR"), Faker("en_US")
     fr.seed_instance(seed)
@@ -168,7 +175,7 @@ def _customers(count: int, seed: int) -> tuple[Customer, ...]:
         else:
             fake, region, country = us, us.state(), "US"
         first, last = fake.first_name(), fake.last_name()
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        local = _ascii(f"{first}.{last}".lower())
         out.append(
             Customer(
                 customer_id=f"CUST-{i:06d}",

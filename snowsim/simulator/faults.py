@@ -143,11 +143,10 @@ def apply_faults(
     details: dict[str, list[dict[str, Any]]] = {}
     controls: list[ControlAction] = []
     for kind in FAULT_ORDER:
-        for index, fault in enumerate(faults):
-            if fault.type != kind:
-                continue
-            # One Random per fault instance: adding a fault never changes what the others do.
-            rng = random.Random(f"{seed}:{kind}:{index}")
+        for ordinal, fault in enumerate(f for f in faults if f.type == kind):
+            # One Random per fault instance, keyed by its type and rank among faults of that type: adding a fault
+            # of another type, or listing faults in another order, never changes what this one does.
+            rng = random.Random(f"{seed}:{kind}:{ordinal}")
             ids, detail = _APPLY[kind](events, fault, rng, _Context(start, controls, facts))
             touched.setdefault(kind, []).extend(ids)
             details.setdefault(kind, []).append(detail)
