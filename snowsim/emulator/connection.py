@@ -113,6 +113,7 @@ class Connection:
             return
         if self.txns.current is not None:
             self.txns.rollback()
+        self.txns.flush()
         self.duck.close()
         self._closed = True
 
@@ -182,7 +183,7 @@ class Connection:
         p = self.plan_for(sql)
         if p.writes and self.txns.current is None and not self.session.flag("AUTOCOMMIT"):
             self.txns.begin()
-        with self.txns.statement(p.writes, query_id):
+        with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):
             return p.run(self, params)
 
     def prepare_run(self, translation: Translation, dml: bool = False) -> None:
@@ -195,7 +196,7 @@ class Connection:
             sets.extend(streams.bind(self, translation.streams, consume=dml))
         for s in sets:
             self.duck.execute(s)
-        if dml:
+        if dml and not getattr(translation, "version_as_param", False):
             version = self.txns.current.version if self.txns.current else self.txns.committed + 1
             self.duck.execute(f"SET VARIABLE __ver = {version}")
 

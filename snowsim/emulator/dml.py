@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 VERSION = "getvariable('__ver')"
 TEMP = "__snowsim_dml"
+STEP_RESULT = "<result of the parameterised step>"
 
 
 @dataclass
@@ -40,30 +41,52 @@ class DmlPlan:
     check: str | None = None  # a query returning offending rows -> 100090
     params_in: int = 0  # index of the step that takes the user's parameters
     cleanup: list[str] = field(default_factory=list)
+    version_param: bool = False  # the params step takes the version as its first `?` (no SET VARIABLE round trip)
     writes = True
+
+    @property
+    def single(self) -> bool:
+        """One DuckDB statement reading no stream: DuckDB's statement atomicity is the transaction."""
+        return len(self.steps) == 1 and self.check is None and not self.translation.streams
 
     def run(self, conn: Connection, params: list) -> Result:
         """Execute inside the current statement transaction."""
-        conn.txns.write_version(self.target)
+        version = conn.txns.write_version(self.target)
         conn.prepare_run(self.translation, dml=True)
         duck = conn.duck
         try:
+            first = None
             for i, step in enumerate(self.steps):
-                duck.execute(step, params if i == self.params_in else []).fetchall()
+                if i == self.params_in and self.version_param:
+                    first = duck.execute(step, [version, *params]).fetchall()
+                elif i == self.params_in and params:
+                    first = duck.execute(step, params).fetchall()
+                else:
+                    duck.execute(step).fetchall()
                 if self.check is not None and i == self.params_in:
                     bad = duck.execute(self.check).fetchone()
                     if bad is not None:
-                        values = json.dumps(list(bad), default=str)
+                        values = json.dumps([_plain(v) for v in bad], default=str)
                         raise errors.ProgrammingError(
                             msg=f"Duplicate row detected during DML action\nRow Values: {values}",
                             errno=100090,
                             sqlstate="42P18",
                         )
-            counts = {name: duck.execute(sql).fetchone()[0] for name, sql in self.counts}
+            counts = {
+                name: (first[0][0] if sql == STEP_RESULT else duck.execute(sql).fetchone()[0]) for name, sql in self.counts
+            }
             return Result.counts(counts)
         finally:
             for step in self.cleanup:
                 duck.execute(step).fetchall()
+
+
+def _plain(value: object) -> object:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _cols(columns: list[Column]) -> str:
@@ -132,17 +155,20 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     steps = []
     if tree.args.get("overwrite"):
         steps.append(f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL")
+    # The version is the first `?`, ahead of the user's placeholders inside the source query.
     steps.append(
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT {', '.join(exprs) or 'NULL'} FROM ({renamed}) AS __src"
+        f"INSERT INTO {hist} (__vfrom{', ' if columns else ''}{_cols(columns)}) "
+        f"SELECT ?{', ' if exprs else ''}{', '.join(exprs)} FROM ({renamed}) AS __src"
     )
-    steps.append(f"INSERT INTO {hist} ({_cols(columns)}{', ' if columns else ''}__vfrom) SELECT *, {VERSION} FROM {TEMP}")
+    translation = tr.finish(exp.select("1"))
+    translation.version_as_param = not tree.args.get("overwrite")
     return DmlPlan(
         obj.name,
         steps,
-        [("number of rows inserted", f"SELECT count(*) FROM {TEMP}")],
-        tr.finish(exp.select("1")),
-        params_in=len(steps) - 2,
-        cleanup=[f"DROP TABLE IF EXISTS {TEMP}"],
+        [("number of rows inserted", STEP_RESULT)],
+        translation,
+        params_in=len(steps) - 1,
+        version_param=True,
     )
 
 

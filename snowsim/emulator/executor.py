@@ -46,7 +46,7 @@ class QueryPlan:
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
         conn.prepare_run(self.translation, dml=False)
-        cur = conn.duck.execute(self.translation.sql, params)
+        cur = conn.duck.execute(self.translation.sql, params) if params else conn.duck.execute(self.translation.sql)
         desc = cur.description
         rows = cur.fetchall()
         return Result.from_duckdb([d[0] for d in desc], [str(d[1]) for d in desc], rows)

@@ -2,9 +2,13 @@
 
 A Snowflake transaction owns one version number. Every statement runs in its own DuckDB transaction, so a failing
 statement rolls back only itself (Snowflake's rule inside explicit transactions, docs: sql-reference/transactions).
-COMMIT records the version in _snowsim.versions and moves the offsets of the streams its DML consumed to the
-transaction's start version, in one DuckDB transaction; ROLLBACK (or recovery after a crash) deletes the row versions
-the uncommitted version wrote. Autocommit statements are one-statement transactions that commit with the statement.
+An autocommit statement is a one-statement transaction: when it is a single DuckDB statement that consumes no stream,
+DuckDB's own statement atomicity is enough and no BEGIN/COMMIT is sent (the hot path of ingestion).
+An explicit transaction writes a marker row in _snowsim.open_txns with its first write; COMMIT removes it and runs the
+commit hooks (streams move their offsets to the transaction's start version) in one DuckDB transaction; ROLLBACK, or
+recovery after a crash, deletes the row versions written under a version that still has a marker.
+Commit times (for AT(TIMESTAMP => ...)) are buffered and flushed to _snowsim.versions in batches: after a crash the
+last few commit times may be missing, never data.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Txn:
     touched: set[ObjectName] = field(default_factory=set)
     consumed: set[ObjectName] = field(default_factory=set)  # streams whose offsets advance at commit
     query_ids: list[str] = field(default_factory=list)
+    marked: bool = False  # an open_txns marker row exists (explicit transactions that wrote)
 
 
 # A hook run inside the commit's DuckDB transaction (streams register one to move offsets).
@@ -49,18 +54,22 @@ class Transactions:
         self.commit_hooks: list[CommitHook] = []
         self._stmt_touched: set[ObjectName] = set()
         self._stmt_consumed: set[ObjectName] = set()
+        self._pending_versions: list[tuple[int, datetime, str]] = []
+        self.duck.execute(f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.open_txns (version BIGINT)")
         self.committed = self._recover()
 
     def _recover(self) -> int:
         """Undo what a crashed process wrote under a version it never committed; return the last committed version."""
+        uncommitted = [v for (v,) in self.duck.execute(f"SELECT version FROM {META_SCHEMA}.open_txns").fetchall()]
         committed = self.duck.execute(f"SELECT coalesce(max(version), 0) FROM {META_SCHEMA}.versions").fetchone()[0]
         for obj in self.catalog.all("TABLE"):
             hist = history_table(obj.name)
-            dirty = self.duck.execute(
-                f"SELECT count(*) FROM {hist} WHERE __vfrom > ? OR __vto > ?", [committed, committed]
-            ).fetchone()[0]
-            if dirty:
-                self.storage.undo(obj.name, committed + 1)
+            for version in uncommitted:
+                self.storage.undo(obj.name, version)
+            last = self.duck.execute(f"SELECT coalesce(max(greatest(__vfrom, coalesce(__vto, 0))), 0) FROM {hist}").fetchone()[0]
+            obj.info["last_version"] = last
+            committed = max(committed, last)
+        self.duck.execute(f"DELETE FROM {META_SCHEMA}.open_txns")
         return committed
 
     @property
@@ -76,7 +85,12 @@ class Transactions:
         """The version a write to `table` is stamped with (allocating the transaction's version)."""
         self._stmt_touched.add(table)
         assert self.current is not None, "writes happen inside statement()"
-        return self.current.version
+        txn = self.current
+        if txn.explicit and not txn.touched and not txn.marked:
+            # first write of an explicit transaction: mark it so a crash before COMMIT gets rolled back on reopen
+            self.duck.execute(f"INSERT INTO {META_SCHEMA}.open_txns VALUES (?)", [txn.version])
+            txn.marked = True
+        return txn.version
 
     def consume(self, stream: ObjectName) -> None:
         """Record that the running DML statement read `stream`: its offset moves when the transaction commits."""
@@ -88,8 +102,11 @@ class Transactions:
             self.current = Txn(self.committed, self.committed + 1, explicit=True)
 
     @contextmanager
-    def statement(self, writes: bool, query_id: str) -> Iterator[None]:
-        """Run one statement atomically; in autocommit mode, commit it as its own transaction."""
+    def statement(self, writes: bool, query_id: str, single: bool = False) -> Iterator[None]:
+        """Run one statement atomically; in autocommit mode, commit it as its own transaction.
+
+        `single`: the statement is one DuckDB statement reading no stream, so DuckDB's statement atomicity suffices.
+        """
         if not writes:
             yield
             return
@@ -97,7 +114,9 @@ class Transactions:
         if autocommit:
             self.current = Txn(self.committed, self.committed + 1, explicit=False)
         self._stmt_touched, self._stmt_consumed = set(), set()
-        self.duck.execute("BEGIN TRANSACTION")
+        wrap = not (autocommit and single)
+        if wrap:
+            self.duck.execute("BEGIN TRANSACTION")
         try:
             yield
             txn = self.current
@@ -106,14 +125,16 @@ class Transactions:
             txn.query_ids.append(query_id)
             if autocommit:
                 self._finish_commit(txn)
-            self.duck.execute("COMMIT")
+            if wrap:
+                self.duck.execute("COMMIT")
         except BaseException:
-            self.duck.execute("ROLLBACK")
+            if wrap:
+                self.duck.execute("ROLLBACK")
+                if self.current is not None and not self.current.touched:
+                    self.current.marked = False  # the marker row was rolled back with the statement
             raise
         finally:
             if autocommit:
-                if self.current is not None and self.current.version <= self.committed:
-                    pass
                 self.current = None
 
     def commit(self) -> None:
@@ -133,10 +154,12 @@ class Transactions:
     def _finish_commit(self, txn: Txn) -> None:
         """Inside the DuckDB transaction: record the version and run the commit hooks (stream offsets)."""
         now = self.now()
+        if txn.marked:
+            self.duck.execute(f"DELETE FROM {META_SCHEMA}.open_txns WHERE version = ?", [txn.version])
         if txn.touched:
-            self.duck.execute(
-                f"INSERT INTO {META_SCHEMA}.versions VALUES (?, ?, ?)", [txn.version, now, ",".join(txn.query_ids)]
-            )
+            self._pending_versions.append((txn.version, now, ",".join(txn.query_ids)))
+            if len(self._pending_versions) >= 256 or txn.explicit:
+                self.flush()
         for hook in self.commit_hooks:
             hook(txn, now)
         if txn.touched:
@@ -146,6 +169,17 @@ class Transactions:
                 if obj is not None:
                     obj.info["last_version"] = txn.version
                     obj.info["last_change"] = now.isoformat()
+
+    def flush(self) -> None:
+        """Write buffered commit times to _snowsim.versions (time travel by timestamp reads them)."""
+        if self._pending_versions:
+            self.duck.executemany(f"INSERT INTO {META_SCHEMA}.versions VALUES (?, ?, ?)", self._pending_versions)
+            self._pending_versions.clear()
+
+    def commit_times(self) -> list[tuple[int, datetime]]:
+        """(version, committed_at) of every committed version, oldest first."""
+        self.flush()
+        return self.duck.execute(f"SELECT version, committed_at FROM {META_SCHEMA}.versions ORDER BY version").fetchall()
 
     def rollback(self) -> None:
         """ROLLBACK the open explicit transaction: its row versions are removed, stream offsets stay."""
@@ -157,4 +191,5 @@ class Transactions:
         for name in txn.touched:
             if self.catalog.get("TABLE", name) is not None:
                 self.storage.undo(name, txn.version)
+        self.duck.execute(f"DELETE FROM {META_SCHEMA}.open_txns WHERE version = ?", [txn.version])
         self.duck.execute("COMMIT")

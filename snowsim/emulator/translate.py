@@ -52,6 +52,7 @@ class Translation:
     streams: list[ObjectName] = field(default_factory=list)  # streams read: bounds set per run, consumed by DML
     uses_clock: bool = False
     referenced: list[ObjectName] = field(default_factory=list)
+    version_as_param: bool = False  # DML passes its version as a parameter instead of the __ver variable
 
 
 def parse(sql: str) -> exp.Expression:
