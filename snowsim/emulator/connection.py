@@ -181,6 +181,8 @@ class Connection:
         self._check_open()
         self.statement_text = sql
         p = self.plan_for(sql)
+        if not p.writes:
+            return p.run(self, params)
         if p.writes and self.txns.current is None and not self.session.flag("AUTOCOMMIT"):
             self.txns.begin()
         with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):

@@ -19,7 +19,7 @@ from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
 from snowsim.emulator.storage import history_table
-from snowsim.emulator.translate import Translation, Translator
+from snowsim.emulator.translate import Translation, Translator, _duck_sql
 from snowsim.emulator.types import is_semi_structured
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     if width != len(given) and not any(isinstance(p, exp.Star) for p in getattr(query, "selects", [])):
         raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(given)} but got {width}")
     src_cols = [f"__src.{duck_ident(f'__c{i}')}" for i in range(len(given))]
-    renamed = f"SELECT * FROM ({query.sql(dialect='duckdb')}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
+    renamed = f"SELECT * FROM ({_duck_sql(query)}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
     exprs = []
     for col in columns:
         if col.name in given:
@@ -228,7 +228,7 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     multi = from_ is not None
     new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c).sql("duckdb") for i, c in enumerate(columns))
     steps = [
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {query.sql(dialect='duckdb')}",
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {_duck_sql(query)}",
         f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
         f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP}_one)",
         f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) SELECT {new_values}, __trid, {VERSION}, FALSE FROM {TEMP}_one",
@@ -264,7 +264,7 @@ def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
     query = _add_rid(tr.query(select, name_outputs=False), alias)
     hist = history_table(obj.name)
     steps = [
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT DISTINCT __trid FROM ({query.sql(dialect='duckdb')})",
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT DISTINCT __trid FROM ({_duck_sql(query)})",
         f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP})",
     ]
     return DmlPlan(obj.name, steps, [("number of rows deleted", f"SELECT count(*) FROM {TEMP}")],
@@ -331,6 +331,11 @@ def _merge_clauses(tree: exp.Merge, columns: list[Column], source_columns: list[
     return out
 
 
+def _as(node: exp.Expression, alias: str) -> exp.Alias:
+    # exp.alias_ deep-copies its argument; the nodes here belong to a freshly parsed tree, so no copy is needed
+    return exp.Alias(this=node, alias=exp.to_identifier(alias, quoted=True))
+
+
 def tr_statement(tree: exp.Expression) -> str:
     return tree.sql(dialect="snowflake")
 
@@ -353,18 +358,18 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
 
     proj: list[exp.Expression] = []
     for i, c in enumerate(columns):
-        proj.append(exp.alias_(exp.column(c.name, table=t_alias, quoted=True), f"__t{i}", quoted=True))
+        proj.append(_as(exp.column(c.name, table=t_alias, quoted=True), f"__t{i}"))
     for k, cl in enumerate(clauses):
-        proj.append(exp.alias_(src(cl.condition.copy()) if cl.condition is not None else exp.true(), f"__c{k}", quoted=True))
+        proj.append(_as(src(cl.condition) if cl.condition is not None else exp.true(), f"__c{k}"))
         if cl.kind == "UPDATE":
             for i, c in enumerate(columns):
                 if c.name in cl.sets:
-                    proj.append(exp.alias_(src(cl.sets[c.name].copy()), f"__u{k}_{i}", quoted=True))
+                    proj.append(_as(src(cl.sets[c.name]), f"__u{k}_{i}"))
         if cl.kind == "INSERT":
             for i, c in enumerate(columns):
-                value = src(cl.inserts[c.name].copy()) if c.name in cl.inserts else (
+                value = src(cl.inserts[c.name]) if c.name in cl.inserts else (
                     exp.maybe_parse(c.default, dialect="snowflake") if c.default else exp.null())
-                proj.append(exp.alias_(value, f"__i{k}_{i}", quoted=True))
+                proj.append(_as(value, f"__i{k}_{i}"))
     select = exp.Select(expressions=proj)
     select.set("from_", exp.From(this=_with_rid(target)))
     select.set("joins", [exp.Join(this=source, side="RIGHT", on=tree.args["on"])])
@@ -386,11 +391,11 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         parts = [f"WHEN {k} THEN {duck_ident(f'{prefix}{k}_{i}')}" for k in ks
                  if (prefix == "__i" or c.name in clauses[k].sets)]
         expr = f"CASE __clause {' '.join(parts)} ELSE {fallback} END" if parts else fallback
-        return _coerce(exp.maybe_parse(expr, dialect="duckdb"), c).sql("duckdb")
+        return f"sf_to_variant({expr})" if is_semi_structured(c.type) else expr
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
     steps = [
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT *, {' '.join(case)} AS __clause FROM ({query.sql(dialect='duckdb')})",
+        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT *, {' '.join(case)} AS __clause FROM ({_duck_sql(query)})",
         # one action per target row: with the parameter off, Snowflake applies an arbitrary one of the joined rows
         f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} WHERE __clause >= 0 "
         f"QUALIFY __trid IS NULL OR row_number() OVER (PARTITION BY __trid ORDER BY __clause) = 1",

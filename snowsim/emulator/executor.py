@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from snowsim.emulator import ddl, dml, errors
-from snowsim.emulator.results import Result
+from snowsim.emulator.results import Result, shape
 from snowsim.emulator.translate import Translation, parse
 
 if TYPE_CHECKING:
@@ -42,14 +42,16 @@ class QueryPlan:
 
     translation: Translation
     writes = False
+    _shape: tuple | None = None  # result metadata, computed on the first run (a translation's types are fixed)
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
         conn.prepare_run(self.translation, dml=False)
         cur = conn.duck.execute(self.translation.sql, params) if params else conn.duck.execute(self.translation.sql)
-        desc = cur.description
-        rows = cur.fetchall()
-        return Result.from_duckdb([d[0] for d in desc], [str(d[1]) for d in desc], rows)
+        if self._shape is None:
+            desc = cur.description
+            self._shape = shape([d[0] for d in desc], [str(d[1]) for d in desc])
+        return Result.with_shape(self._shape, cur.fetchall())
 
 
 @dataclass

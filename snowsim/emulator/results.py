@@ -53,6 +53,22 @@ def _integer(value: Any) -> Any:
     return int(value) if isinstance(value, Decimal) else value
 
 
+def shape(names: list[str], duck_types: list[str]) -> tuple[list[ResultMetadata], list]:
+    """Result metadata and per-column value converters for DuckDB result columns (empty list: no conversion)."""
+    desc = []
+    converters: list = []
+    for name, dtype in zip(names, duck_types, strict=True):
+        code, precision, scale = _type_code(dtype)
+        desc.append(ResultMetadata(name, code, None, None, precision, scale, True))
+        if code == TYPE_CODES["VARIANT"]:
+            converters.append(_variant_text)
+        elif code == TYPE_CODES["FIXED"] and scale == 0:
+            converters.append(_integer)
+        else:
+            converters.append(None)
+    return desc, converters if any(converters) else []
+
+
 @dataclass
 class Result:
     """A materialised result: metadata, rows, and the DB-API rowcount."""
@@ -64,18 +80,13 @@ class Result:
     @classmethod
     def from_duckdb(cls, names: list[str], duck_types: list[str], rows: list[tuple]) -> Result:
         """Wrap rows fetched from DuckDB, converting values as the connector would."""
-        desc = []
-        converters = []
-        for name, dtype in zip(names, duck_types, strict=True):
-            code, precision, scale = _type_code(dtype)
-            desc.append(ResultMetadata(name, code, None, None, precision, scale, True))
-            if code == TYPE_CODES["VARIANT"]:
-                converters.append(_variant_text)
-            elif code == TYPE_CODES["FIXED"] and scale == 0:
-                converters.append(_integer)
-            else:
-                converters.append(None)
-        if any(converters):
+        return cls.with_shape(shape(names, duck_types), rows)
+
+    @classmethod
+    def with_shape(cls, shaped: tuple[list[ResultMetadata], list], rows: list[tuple]) -> Result:
+        """Wrap rows with a precomputed shape (see shape()): plans reuse it on every run."""
+        desc, converters = shaped
+        if converters:
             rows = [tuple(v if c is None else c(v) for v, c in zip(row, converters, strict=True)) for row in rows]
         return cls(desc, rows, len(rows))
 

@@ -13,6 +13,7 @@ DuckDB variables set just before execution, so a cached translation stays valid.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -123,7 +124,7 @@ class Translator:
     def finish(self, tree: exp.Expression) -> Translation:
         """Generate DuckDB SQL for a translated tree."""
         return Translation(
-            tree.sql(dialect="duckdb"), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced
+            _duck_sql(tree), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced
         )
 
     def query(self, tree: exp.Expression, name_outputs: bool = True) -> exp.Expression:
@@ -161,13 +162,13 @@ class Translator:
                 continue
             virtual = self._virtual_view(parts)
             if virtual is not None:
-                name, columns = virtual
+                name, columns = virtual[0], _typed_map(virtual[1])
             else:
                 obj = self.resolve(table)
-                name, columns = obj.name, {c.name: c.type for c in obj.columns}
+                name, columns = obj.name, _typed(obj.columns)
                 if obj.kind == "STREAM":
                     source = self.catalog.by_id("TABLE", obj.info["table_id"])
-                    columns = {**({c.name: c.type for c in source.columns} if source else {}), **STREAM_COLUMNS}
+                    columns = {**(_typed(source.columns) if source else {}), **_typed_map(STREAM_COLUMNS)}
                 table.meta["snowsim_object"] = obj
                 self._referenced.append(obj.name)
             table.meta["snowsim_name"] = name
@@ -249,6 +250,28 @@ class Translator:
         if builder is None:
             raise errors.not_supported(f"table function {name}", self.statement)
         return builder(self, node)
+
+
+_DUCKDB = sqlglot.Dialect.get_or_raise("duckdb")
+
+
+@lru_cache(maxsize=512)
+def _data_type(text: str) -> exp.DataType:
+    # parsing type strings is a large share of qualify's cost; catalog types repeat, so parse each once
+    return exp.DataType.build(text, dialect="snowflake")
+
+
+def _typed(columns: list) -> dict[str, exp.DataType]:
+    return {c.name: _data_type(c.type) for c in columns}
+
+
+def _typed_map(columns: dict[str, str]) -> dict[str, exp.DataType]:
+    return {k: _data_type(v) for k, v in columns.items()}
+
+
+def _duck_sql(tree: exp.Expression) -> str:
+    """Generate DuckDB SQL without the generator's defensive deep copy (translated trees are private)."""
+    return _DUCKDB.generate(tree, copy=False)
 
 
 def _subquery(sql: str, alias: exp.TableAlias) -> exp.Expression:
