@@ -13,9 +13,9 @@ DuckDB variables set just before execution, so a cached translation stays valid.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
