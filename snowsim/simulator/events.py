@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,19 @@ ORDER_EVENT_TYPES = (
 )
 INVENTORY_EVENT_TYPES = ("INVENTORY_ADJUSTED",)
 EVENT_TYPES = ORDER_EVENT_TYPES + INVENTORY_EVENT_TYPES
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC around bulk work that allocates millions of objects but no reference cycles."""
+    # With a million live events, every GC pass rescans them all: it doubles generation time for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def format_timestamp(value: datetime) -> str:
@@ -95,13 +110,14 @@ class EventLog:
     def dumps(events: Iterable[Event]) -> str:
         """Render events as JSON Lines (sorted keys, compact, trailing newline)."""
         # ensure_ascii keeps the bytes independent of the platform's default encoding.
-        return "".join(json.dumps(e.to_record(), sort_keys=True, separators=(",", ":")) + "\n" for e in events)
+        with gc_paused():
+            return "".join(json.dumps(e.to_record(), sort_keys=True, separators=(",", ":")) + "\n" for e in events)
 
     @staticmethod
     def write(path: str | Path, events: Iterable[Event]) -> Path:
         """Write events to path as JSON Lines and return the path."""
         path = Path(path)
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
+        with path.open("w", encoding="utf-8", newline="\n") as fh, gc_paused():
             for event in events:
                 fh.write(json.dumps(event.to_record(), sort_keys=True, separators=(",", ":")))
                 fh.write("\n")

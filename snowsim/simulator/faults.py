@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any
 
 from snowsim.simulator.durations import format_duration
-from snowsim.simulator.events import Event, format_timestamp
+from snowsim.simulator.events import Event, format_timestamp, gc_paused
 from snowsim.simulator.scenario import (
     AddField,
     BurstFault,
@@ -99,6 +99,13 @@ def expected_state(
     events: Iterable[Event], facts: Mapping[str, tuple[str, int]] | None = None, arrived_by: datetime | None = None
 ) -> ExpectedState:
     """Derive the expected end state from delivered well-formed events (see ExpectedState for the rules)."""
+    with gc_paused():
+        return _expected_state(events, facts, arrived_by)
+
+
+def _expected_state(
+    events: Iterable[Event], facts: Mapping[str, tuple[str, int]] | None, arrived_by: datetime | None
+) -> ExpectedState:
     event_ids: set[str] = set()
     created: set[str] = set()
     adjustments: set[str] = set()
