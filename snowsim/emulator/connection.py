@@ -146,6 +146,12 @@ class Connection:
         self.clock.set(moment)
         return []
 
+    def compact(self) -> int:
+        """Drop row versions no stream, CHANGES or AT can read any more (also runs by itself every N commits)."""
+        from snowsim.emulator import timetravel
+
+        return timetravel.compact(self)
+
     # ---- internals used by plans and handlers ------------------------------------------------------------
     def _check_open(self) -> None:
         if self._closed:
@@ -196,6 +202,8 @@ class Connection:
             sets.append(f"SET VARIABLE __now = TIMESTAMPTZ '{now.isoformat(sep=' ')}+00'")
         if translation.streams:
             sets.extend(streams.bind(self, translation.streams, consume=dml))
+        for binder in translation.binders:  # time travel points, SYSTEM$STREAM_HAS_DATA probes
+            sets.extend(binder(self))
         for s in sets:
             self.duck.execute(s)
         if dml and not getattr(translation, "version_as_param", False):

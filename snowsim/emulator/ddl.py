@@ -116,10 +116,17 @@ def _properties(tree: exp.Create) -> dict[str, str]:
             out["COMMENT"] = p.this.name
         elif isinstance(p, exp.Property):
             key = p.name.upper() if isinstance(p.this, (str, exp.Identifier)) else p.this.name.upper()
-            out[key] = p.args["value"].name if p.args.get("value") is not None else ""
+            out[key] = _prop_value(p.args["value"]) if p.args.get("value") is not None else ""
         elif isinstance(p, exp.SecureProperty):
             out["SECURE"] = "TRUE"
     return out
+
+
+def _prop_value(node: exp.Expression) -> str:
+    # a Boolean's .name is empty: TRUE/FALSE are spelled out so CHANGE_TRACKING = TRUE reads back as "TRUE"
+    if isinstance(node, exp.Boolean):
+        return "TRUE" if node.this else "FALSE"
+    return node.name
 
 
 def create_table(conn: Connection, tree: exp.Create) -> Result:
@@ -331,13 +338,17 @@ def alter_table(conn: Connection, tree: exp.Alter) -> Result:
             name = new_name
             hist_changed = True
         elif isinstance(action, exp.AlterSet):
-            for prop in action.expressions:
+            # sqlglot wraps `SET k = v, ...` in a Properties node
+            props = [p for e in action.expressions for p in (e.expressions if isinstance(e, exp.Properties) else [e])]
+            for prop in props:
                 key = prop.this.name.upper() if isinstance(prop, exp.EQ) else prop.name.upper()
-                value = (prop.expression if isinstance(prop, exp.EQ) else prop.args.get("value")).name
+                value = _prop_value(prop.expression if isinstance(prop, exp.EQ) else prop.args.get("value"))
                 if key not in _TABLE_PARAMS and key != "COMMENT":
                     raise errors.not_supported(f"ALTER TABLE ... SET {key}", tr.statement)
                 obj.info[key if key != "COMMENT" else "comment"] = value
                 if key == "CHANGE_TRACKING":
+                    if value.upper() == "TRUE" and not obj.info.get("change_tracking"):
+                        obj.info["change_tracking_since"] = conn.txns.committed  # CHANGES can start here
                     obj.info["change_tracking"] = value.upper() == "TRUE"
         else:
             raise errors.not_supported(f"ALTER TABLE action {action.sql('snowflake')}", tr.statement)

@@ -5,30 +5,33 @@ HI is computed from the row versions that changed in (LO, HI] only, so its cost 
   before = touched versions alive at LO;  after = touched versions alive at HI
   before only -> DELETE;  after only -> INSERT;  both -> DELETE + INSERT with METADATA$ISUPDATE = TRUE
 Append-only streams return the first version of each row inserted in (LO, HI] ("as inserted"), ignoring deletes.
-LO and HI are DuckDB variables set just before each run, so translations stay cacheable.
+A SHOW_INITIAL_ROWS stream first returns the rows alive at its offset, as inserts.
+LO and HI are DuckDB variables set just before each run, so translations stay cacheable. The offset moves only when a
+DML statement that read the stream commits: to the transaction's start version (commit_hook).
+CREATE / DROP / SHOW / DESCRIBE / ALTER STREAM live in stream_ddl.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
 
-from snowsim.emulator import errors
+from snowsim.emulator import errors, timetravel
 from snowsim.emulator.catalog import CatalogObject
-from snowsim.emulator.executor import command
 from snowsim.emulator.identifiers import ObjectName, duck_ident, split_name
-from snowsim.emulator.results import Result
-from snowsim.emulator.storage import history_table
+from snowsim.emulator.storage import alive_at, history_table
 from snowsim.emulator.translate import REWRITES, STREAM_RELATION, Translator
 
 if TYPE_CHECKING:
     from snowsim.emulator.connection import Connection
     from snowsim.emulator.transactions import Txn
+
+_META = ("METADATA$ACTION", "METADATA$ISUPDATE", "METADATA$ROW_ID")
 
 
 def variable(stream: ObjectName, what: str) -> str:
@@ -37,25 +40,25 @@ def variable(stream: ObjectName, what: str) -> str:
     return f"__s{digest}_{what}"
 
 
-def delta_sql(stream: CatalogObject, table: CatalogObject) -> str:
-    """DuckDB SQL for a stream's rows: source columns then METADATA$ACTION, METADATA$ISUPDATE, METADATA$ROW_ID."""
+def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
+    """DuckDB SQL for the changes of a table between versions lo and hi (SQL expressions), as a stream returns them.
+
+    Columns: the table's columns, then METADATA$ACTION, METADATA$ISUPDATE, METADATA$ROW_ID (docs: streams-intro).
+    """
     hist = history_table(table.name)
-    lo = f"getvariable('{variable(stream.name, 'lo')}')"
-    hi = f"getvariable('{variable(stream.name, 'hi')}')"
     cols = [duck_ident(c) for c in table.column_names()]
-    if stream.info.get("mode") == "APPEND_ONLY":
-        sel = ", ".join(cols + ["'INSERT' AS \"METADATA$ACTION\"", "FALSE AS \"METADATA$ISUPDATE\"",
-                                "CAST(__rid AS VARCHAR) AS \"METADATA$ROW_ID\""])
-        return f"SELECT {sel} FROM {hist} WHERE __ins AND __vfrom > {lo} AND __vfrom <= {hi}"
+    if mode == "APPEND_ONLY":
+        # every row version an INSERT created in (lo, hi], with its values as inserted (docs: constructs/changes)
+        return (
+            f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM {hist} "
+            f"WHERE __ins AND __vfrom > {lo} AND __vfrom <= {hi}"
+        )
 
     def side(this: str, other: str, action: str) -> str:
-        picked = ", ".join([f"{this}.{c}" for c in cols] + [
-            f"'{action}' AS \"METADATA$ACTION\"",
-            f"{other}.__rid IS NOT NULL AS \"METADATA$ISUPDATE\"",
-            f"CAST({this}.__rid AS VARCHAR) AS \"METADATA$ROW_ID\"",
-        ])
+        picked = _select([f"{this}.{c}" for c in cols], action, f"{other}.__rid IS NOT NULL", f"{this}.__rid")
         return f"SELECT {picked} FROM {this} LEFT JOIN {other} ON {this}.__rid = {other}.__rid"
 
+    # The two range predicates are plain column comparisons so DuckDB's zone maps skip row groups nothing touched.
     return (
         f"WITH __touched AS (SELECT * FROM {hist} WHERE (__vfrom > {lo} AND __vfrom <= {hi}) "
         f"OR (__vto > {lo} AND __vto <= {hi})), "
@@ -63,6 +66,17 @@ def delta_sql(stream: CatalogObject, table: CatalogObject) -> str:
         f"__after AS (SELECT * FROM __touched WHERE __vfrom > {lo} AND (__vto IS NULL OR __vto > {hi})) "
         f"{side('__before', '__after', 'DELETE')} UNION ALL {side('__after', '__before', 'INSERT')}"
     )
+
+
+def initial_sql(table: CatalogObject, at: str) -> str:
+    """SHOW_INITIAL_ROWS: the rows alive at the offset, as inserts with METADATA$ISUPDATE FALSE (docs: create-stream)."""
+    cols = [duck_ident(c) for c in table.column_names()]
+    return f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM {history_table(table.name)} WHERE {alive_at(at)}"
+
+
+def _select(cols: list[str], action: str, isupdate: str, rid: str) -> str:
+    meta = [f"'{action}'", isupdate, f"CAST({rid} AS VARCHAR)"]
+    return ", ".join(cols + [f"{v} AS {duck_ident(m)}" for v, m in zip(meta, _META, strict=True)])
 
 
 def source_table(catalog, stream: CatalogObject) -> CatalogObject | None:
@@ -73,23 +87,67 @@ def source_table(catalog, stream: CatalogObject) -> CatalogObject | None:
 def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Expression:
     table = source_table(tr.catalog, stream)
     if table is None:
-        raise stale_error(stream)
+        raise base_table_dropped(stream, tr.statement)
     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(stream.name.name, quoted=True))
-    return exp.Subquery(this=sqlglot.parse_one(delta_sql(stream, table), read="duckdb"), alias=alias)
+    lo = f"getvariable('{variable(stream.name, 'lo')}')"
+    hi = f"getvariable('{variable(stream.name, 'hi')}')"
+    # Both shapes are in the SQL; the `has`-like flag `init` picks one per run, so the translation stays cacheable
+    # when the stream's first consumption clears SHOW_INITIAL_ROWS.
+    init = f"getvariable('{variable(stream.name, 'init')}')"
+    sql = (
+        f"SELECT * FROM ({initial_sql(table, lo)}) WHERE {init} UNION ALL "
+        f"SELECT * FROM ({delta_sql(table, stream.info.get('mode', 'DEFAULT'), lo, hi)}) WHERE NOT {init}"
+    )
+    return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
 
 
 STREAM_RELATION.append(_relation)
 
 
-def stale_error(stream: CatalogObject) -> errors.ProgrammingError:
-    """Reading a stale stream (docs: streams-intro, 'Data retention period and staleness')."""
+# ---- errors -------------------------------------------------------------------------------------------------------
+def _position(statement: str, name: str) -> tuple[int, int]:
+    match = re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", statement, re.I)
+    if match is None:
+        return 1, 0
+    before = statement[: match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1)
+
+
+def base_table_dropped(stream: CatalogObject, statement: str) -> errors.ProgrammingError:
+    """091901 (01000): reading a stream whose table was dropped or recreated (CREATE OR REPLACE TABLE)."""
+    table = ".".join(stream.info.get("table") or ["?"])
+    line, pos = _position(statement, stream.name.name)
     return errors.ProgrammingError(
-        msg=f"Stream {stream.name} is stale and cannot be queried. It must be recreated.",
+        msg=f"Base table '{table}' dropped, cannot read from stream '{stream.name.name}' in line {line} position {pos}",
         errno=91901,
         sqlstate="01000",
     )
 
 
+def stale_error(stream: CatalogObject) -> errors.ProgrammingError:
+    """Reading a stream past its STALE_AFTER (docs: streams-intro, 'Data retention period and staleness').
+
+    The docs give no error text for this case; the errno is the one Snowflake uses for unreadable streams (091901).
+    """
+    return errors.ProgrammingError(
+        msg=f"Stream '{stream.name}' is stale: its offset is outside the data retention period of its source table "
+        "and its unconsumed changes are no longer accessible. Recreate the stream.",
+        errno=91901,
+        sqlstate="01000",
+    )
+
+
+def check_readable(conn: Connection, stream: CatalogObject) -> CatalogObject:
+    """The stream's table; raises Snowflake's error when the table is gone/recreated or the stream is stale."""
+    table = source_table(conn.catalog, stream)
+    if table is None or stream.info.get("stale"):
+        raise base_table_dropped(stream, conn.statement_text)
+    if is_stale(conn, stream):
+        raise stale_error(stream)
+    return table
+
+
+# ---- SYSTEM$STREAM_HAS_DATA -----------------------------------------------------------------------------------------
 def _has_data_rewrite(node: exp.Expression, tr: Translator) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.upper() == "SYSTEM$STREAM_HAS_DATA":
         arg = node.expressions[0] if node.expressions else None
@@ -99,51 +157,68 @@ def _has_data_rewrite(node: exp.Expression, tr: Translator) -> exp.Expression:
         stream = tr.catalog.get("STREAM", name)
         if stream is None:
             raise errors.object_does_not_exist(str(name), "Stream")
-        tr._streams.append(stream.name)
-        return exp.func("getvariable", exp.Literal.string(variable(stream.name, "has")))
+        key = variable(stream.name, "probe")
+        # A probe is bound like a stream but never consumed, even inside a DML statement (docs: system_stream_has_data).
+        tr.binders.append(lambda conn, n=stream.name, k=key: [f"SET VARIABLE {k} = {probe(conn, n)}"])
+        return exp.func("getvariable", exp.Literal.string(key))
     return node
 
 
 REWRITES.append(_has_data_rewrite)
 
 
+def has_data(conn: Connection, stream: CatalogObject, table: CatalogObject) -> bool:
+    """O(1): the table changed after the offset (false positives allowed, never false negatives: docs)."""
+    if stream.info.get("initial_pending"):
+        return True
+    return int(table.info.get("last_version", 0)) > int(stream.info["offset"])
+
+
+def probe(conn: Connection, name: ObjectName) -> str:
+    """SYSTEM$STREAM_HAS_DATA at run time; an empty stream's answer FALSE also resets its staleness clock (docs)."""
+    stream = conn.catalog.get("STREAM", name)
+    if stream is None:
+        raise errors.object_does_not_exist(str(name), "Stream")
+    # On a stale stream the docs do not say what the function returns; it raises the stream's error here.
+    table = check_readable(conn, stream)
+    if has_data(conn, stream, table):
+        return "TRUE"
+    stream.info["last_consumed"] = conn.clock.now().isoformat()
+    conn.catalog.save(stream, structural=False)
+    return "FALSE"
+
+
+# ---- per-run binding and consumption ---------------------------------------------------------------------------------
 def bind(conn: Connection, streams: list[ObjectName], consume: bool) -> list[str]:
-    """SET statements for the streams a run reads; records consumption for DML. Raises if a stream is stale."""
+    """SET statements for the streams a run reads; records consumption for DML. Raises if a stream is unreadable."""
     sets = []
     hi = conn.txns.read_version()
     for name in streams:
         stream = conn.catalog.get("STREAM", name)
         if stream is None:
             raise errors.object_does_not_exist(str(name), "Stream")
-        table = source_table(conn.catalog, stream)
-        if table is None or is_stale(conn, stream):
-            raise stale_error(stream)
-        lo = 0 if stream.info.get("initial_pending") else int(stream.info["offset"])
-        has = bool(stream.info.get("initial_pending")) or int(table.info.get("last_version", 0)) > lo
-        sets.append(f"SET VARIABLE {variable(name, 'lo')} = {lo}")
+        check_readable(conn, stream)
+        init = bool(stream.info.get("initial_pending"))
+        sets.append(f"SET VARIABLE {variable(name, 'lo')} = {int(stream.info['offset'])}")
         sets.append(f"SET VARIABLE {variable(name, 'hi')} = {hi}")
-        sets.append(f"SET VARIABLE {variable(name, 'has')} = {'TRUE' if has else 'FALSE'}")
+        sets.append(f"SET VARIABLE {variable(name, 'init')} = {'TRUE' if init else 'FALSE'}")
         if consume:
             conn.txns.consume(name)
     return sets
 
 
 def is_stale(conn: Connection, stream: CatalogObject) -> bool:
-    """A stream is stale once the clock passes its STALE_AFTER (see stale_after())."""
-    if stream.info.get("stale"):
+    """Stale once recreated/dropped base table, or once the clock passes its STALE_AFTER (see stale_after())."""
+    if stream.info.get("stale") or source_table(conn.catalog, stream) is None:
         return True
     return conn.clock.now() > stale_after(conn, stream)
 
 
 def stale_after(conn: Connection, stream: CatalogObject) -> datetime:
     """Last consumption + max(DATA_RETENTION_TIME_IN_DAYS, MAX_DATA_EXTENSION_TIME_IN_DAYS) (docs: streams-intro)."""
-    from datetime import timedelta
-
-    params = conn.session.parameters
     table = source_table(conn.catalog, stream)
-    info = table.info if table is not None else {}
-    retention = int(info.get("DATA_RETENTION_TIME_IN_DAYS", params["DATA_RETENTION_TIME_IN_DAYS"]))
-    extension = int(info.get("MAX_DATA_EXTENSION_TIME_IN_DAYS", params["MAX_DATA_EXTENSION_TIME_IN_DAYS"]))
+    retention = timetravel.parameter(conn, table, "DATA_RETENTION_TIME_IN_DAYS")
+    extension = timetravel.parameter(conn, table, "MAX_DATA_EXTENSION_TIME_IN_DAYS")
     base = datetime.fromisoformat(stream.info["last_consumed"])
     return base + timedelta(days=max(retention, extension))
 
@@ -156,63 +231,17 @@ def commit_hook(conn: Connection):
             stream = conn.catalog.get("STREAM", name)
             if stream is None:
                 continue
-            stream.info["offset"] = txn.start_version
-            stream.info["initial_pending"] = False
+            if stream.info.get("initial_pending"):
+                # The first consumption returns "only the rows that existed ... when the stream was created"; the
+                # changes made since then are still pending, so the offset stays (docs: create-stream; derived).
+                stream.info["initial_pending"] = False
+            else:
+                stream.info["offset"] = txn.start_version
             stream.info["last_consumed"] = now.isoformat()
             conn.catalog.save(stream, structural=False)
+        timetravel.after_commit(conn, txn)
 
     return hook
 
 
-_CREATE = re.compile(
-    r"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?STREAM\s+(?P<ine>IF\s+NOT\s+EXISTS\s+)?(?P<name>[^\s]+)\s+"
-    r"(?P<copy>CLONE\s+(?P<clone>[^\s]+))?"
-    r"(?:ON\s+(?P<kind>TABLE|VIEW|EXTERNAL\s+TABLE|STAGE|DYNAMIC\s+TABLE)\s+(?P<table>[^\s]+))?(?P<rest>.*)$",
-    re.I | re.S,
-)
-_OPTION = re.compile(r"(?P<key>APPEND_ONLY|SHOW_INITIAL_ROWS|INSERT_ONLY|COMMENT)\s*=\s*(?P<value>'(?:[^']|'')*'|\w+)", re.I)
-
-
-@command(r"CREATE\s+(OR\s+REPLACE\s+)?STREAM\b")
-def create_stream(conn: Connection, sql: str) -> Result:
-    """CREATE [OR REPLACE] STREAM [IF NOT EXISTS] s ON TABLE t [APPEND_ONLY = TRUE] [SHOW_INITIAL_ROWS = TRUE] ..."""
-    m = _CREATE.match(sql)
-    if not m or not m.group("table"):
-        raise errors.not_supported("this form of CREATE STREAM", sql)
-    kind = m.group("kind").upper()
-    if kind != "TABLE":
-        raise errors.not_supported(f"streams ON {kind}", sql, m.start("kind"))
-    rest = m.group("rest")
-    for word in ("AT", "BEFORE"):
-        if re.search(rf"\b{word}\s*\(", rest, re.I):
-            raise errors.not_supported(f"CREATE STREAM ... {word}(...)", sql, m.start("rest"))
-    tr = conn.translator()
-    name = tr.qualify_name(split_name(m.group("name")))
-    table_name = tr.qualify_name(split_name(m.group("table")))
-    table = conn.catalog.get("TABLE", table_name)
-    if table is None or table.kind != "TABLE":
-        raise errors.object_does_not_exist(str(table_name), "Table")
-    options = {o.group("key").upper(): o.group("value") for o in _OPTION.finditer(rest)}
-    existing = conn.catalog.get("STREAM", name)
-    if existing is not None and not m.group("replace"):
-        if m.group("ine"):
-            return Result.message("status", f"{name.name} already exists, statement succeeded.")
-        raise errors.already_exists("Object", name.name)
-    if "INSERT_ONLY" in options and options["INSERT_ONLY"].upper() == "TRUE":
-        raise errors.compilation_error(2000, "INSERT_ONLY streams are only supported on external tables.")
-    now = conn.clock.now()
-    conn.txns.commit()  # DDL commits an open transaction (docs: sql-reference/transactions)
-    mode = "APPEND_ONLY" if options.get("APPEND_ONLY", "FALSE").upper() == "TRUE" else "DEFAULT"
-    info = {
-        "table_id": table.info["id"],
-        "table": [table.name.database, table.name.schema, table.name.name],
-        "mode": mode,
-        "offset": conn.txns.committed,
-        "initial_pending": options.get("SHOW_INITIAL_ROWS", "FALSE").upper() == "TRUE",
-        "last_consumed": now.isoformat(),
-        "comment": (options.get("COMMENT") or "''")[1:-1].replace("''", "'") or None,
-    }
-    table.info["change_tracking"] = True
-    conn.catalog.save(table)
-    conn.catalog.put(CatalogObject("STREAM", name, now, info))
-    return Result.message("status", f"Stream {name.name} successfully created.")
+from snowsim.emulator import stream_ddl  # noqa: E402,F401  (registers CREATE/DROP/SHOW/DESCRIBE/ALTER STREAM)

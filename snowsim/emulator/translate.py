@@ -54,6 +54,7 @@ class Translation:
     uses_clock: bool = False
     referenced: list[ObjectName] = field(default_factory=list)
     version_as_param: bool = False  # DML passes its version as a parameter instead of the __ver variable
+    binders: list = field(default_factory=list)  # fn(conn) -> SET statements for per-run values (time travel points)
 
 
 def parse(sql: str) -> exp.Expression:
@@ -83,6 +84,7 @@ class Translator:
         self.session = session
         self.statement = ""
         self._streams: list[ObjectName] = []
+        self.binders: list = []  # see Translation.binders; hooks append while translating
         self._referenced: list[ObjectName] = []
         self.uses_clock = False
 
@@ -119,12 +121,14 @@ class Translator:
         self.statement = statement
         self._streams = []
         self._referenced = []
+        self.binders = []
         self.uses_clock = False
 
     def finish(self, tree: exp.Expression) -> Translation:
         """Generate DuckDB SQL for a translated tree."""
         return Translation(
-            _duck_sql(tree), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced
+            _duck_sql(tree), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced,
+            binders=list(self.binders),
         )
 
     def query(self, tree: exp.Expression, name_outputs: bool = True) -> exp.Expression:
@@ -169,6 +173,8 @@ class Translator:
                 if obj.kind == "STREAM":
                     source = self.catalog.by_id("TABLE", obj.info["table_id"])
                     columns = {**(_typed(source.columns) if source else {}), **_typed_map(STREAM_COLUMNS)}
+                if table.args.get("changes") is not None:
+                    columns = {**columns, **STREAM_COLUMNS}  # t CHANGES(...) has a stream's columns
                 table.meta["snowsim_object"] = obj
                 self._referenced.append(obj.name)
             table.meta["snowsim_name"] = name

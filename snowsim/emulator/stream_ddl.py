@@ -1,0 +1,277 @@
+"""Stream DDL: CREATE [OR REPLACE] STREAM, DROP STREAM, ALTER STREAM, SHOW STREAMS, DESCRIBE STREAM.
+
+docs: sql-reference/sql/create-stream, drop-stream, alter-stream, show-streams, desc-stream. sqlglot parses none of
+these (SHOW STREAMS falls back to a Command, DESCRIBE STREAM fails), so they are routed by their leading keywords.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from snowsim.emulator import errors, streams, timetravel
+from snowsim.emulator.catalog import CatalogObject
+from snowsim.emulator.executor import command
+from snowsim.emulator.identifiers import ObjectName, split_name
+from snowsim.emulator.results import Result
+
+if TYPE_CHECKING:
+    from snowsim.emulator.connection import Connection
+
+_NAME = r'(?:"(?:[^"]|"")*"|[^\s"(]+)(?:\.(?:"(?:[^"]|"")*"|[^\s".(]+))*'
+_CREATE = re.compile(
+    rf"^\s*CREATE\s+(?P<replace>OR\s+REPLACE\s+)?STREAM\s+(?P<ine>IF\s+NOT\s+EXISTS\s+)?(?P<name>{_NAME})\s*"
+    rf"(?P<copy>COPY\s+GRANTS\s+)?(?:CLONE\s+(?P<clone>{_NAME}))?"
+    rf"(?:ON\s+(?P<kind>TABLE|VIEW|EXTERNAL\s+TABLE|EVENT\s+TABLE|STAGE|DYNAMIC\s+TABLE)\s+(?P<table>{_NAME}))?"
+    r"(?P<rest>.*)$",
+    re.I | re.S,
+)
+_OPTION = re.compile(
+    r"\b(?P<key>APPEND_ONLY|SHOW_INITIAL_ROWS|INSERT_ONLY|COMMENT)\s*=\s*(?P<value>'(?:[^']|'')*'|\w+)", re.I
+)
+_POINT = re.compile(r"\b(AT|BEFORE)\s*\(", re.I)
+
+OWNER = "ACCOUNTADMIN"  # the emulator has no roles; SHOW output names the role snowflake.connector users usually have
+COLUMNS = [
+    "created_on", "name", "database_name", "schema_name", "owner", "comment", "table_name", "source_type",
+    "base_tables", "type", "stale", "mode", "stale_after", "invalid_reason", "owner_role_type",
+]  # fmt: skip  (docs: show-streams, output)
+
+
+def _flag(options: dict[str, str], key: str) -> bool:
+    value = options.get(key, "FALSE").upper()
+    if value not in ("TRUE", "FALSE"):
+        raise errors.compilation_error(1008, f"invalid value [{value}] for parameter '{key}'", "22023")
+    return value == "TRUE"
+
+
+def _balanced(text: str, start: int) -> int:
+    """Index just past the parenthesis that closes the one at or after `start` (quotes respected)."""
+    depth, i, quote = 0, text.index("(", start), None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise errors.syntax_error(1, len(text), "<EOF>")
+
+
+@command(r"CREATE\s+(OR\s+REPLACE\s+)?STREAM\b")
+def create_stream(conn: Connection, sql: str) -> Result:
+    """CREATE [OR REPLACE] STREAM [IF NOT EXISTS] s ON TABLE t [AT|BEFORE(...)] [APPEND_ONLY] [SHOW_INITIAL_ROWS] ..."""
+    m = _CREATE.match(sql)
+    if not m or m.group("clone"):
+        raise errors.not_supported("this form of CREATE STREAM (CLONE, or no ON clause)", sql)
+    if not m.group("table"):
+        raise errors.syntax_error(1, len(sql.rstrip()), "<EOF>")
+    kind = " ".join(m.group("kind").upper().split())
+    if kind == "VIEW":
+        raise errors.not_supported("streams on views", sql, m.start("kind"))
+    if kind != "TABLE":
+        raise errors.not_supported(f"streams ON {kind}", sql, m.start("kind"))
+    rest = m.group("rest")
+    point = None
+    found = _POINT.search(rest)
+    if found:
+        end = _balanced(rest, found.start())
+        point = timetravel.Point.parse(rest[found.start() : end])
+        rest = rest[: found.start()] + rest[end:]
+    options = {o.group("key").upper(): o.group("value") for o in _OPTION.finditer(rest)}
+    tr = conn.translator()
+    name = tr.qualify_name(split_name(m.group("name")))
+    table_name = tr.qualify_name(split_name(m.group("table")))
+    table = conn.catalog.get("TABLE", table_name)
+    if table is None or table.kind != "TABLE":
+        raise errors.object_does_not_exist(str(table_name), "Table")
+    if _flag(options, "INSERT_ONLY"):
+        raise errors.compilation_error(
+            1008, "Streams of type INSERT_ONLY can only be created on external tables or Iceberg tables with an "
+            "external catalog integration.", "22023")  # fmt: skip
+    existing = conn.catalog.get("STREAM", name)
+    if existing is not None and not m.group("replace"):
+        if m.group("ine"):
+            return Result.message("status", f"{name.name} already exists, statement succeeded.")
+        raise errors.already_exists("Object", name.name)
+    conn.txns.commit()  # DDL commits an open transaction (docs: sql-reference/transactions)
+    now = conn.clock.now()
+    offset, last_consumed = conn.txns.committed, now
+    if point is not None:
+        # Resolved before an OR REPLACE drops the old stream: `AT(STREAM => 's')` on s itself keeps its offset.
+        offset = timetravel.resolve(conn, point, table)
+        if point.kind != "STREAM" and (not timetravel.is_tracked(table) or offset < timetravel.tracking_since(table)):
+            raise timetravel.not_tracked(table.name)
+        source = _point_stream(conn, point)
+        if source is not None:
+            # the copy inherits how long its changes have been waiting (docs are silent; derived)
+            last_consumed = datetime.fromisoformat(source.info["last_consumed"])
+    info = {
+        "table_id": table.info["id"],
+        "table": [table.name.database, table.name.schema, table.name.name],
+        "mode": "APPEND_ONLY" if _flag(options, "APPEND_ONLY") else "DEFAULT",
+        "offset": offset,
+        "initial_pending": _flag(options, "SHOW_INITIAL_ROWS"),
+        "show_initial_rows": _flag(options, "SHOW_INITIAL_ROWS"),
+        "last_consumed": last_consumed.isoformat(),
+        "comment": _comment(options.get("COMMENT")),
+    }
+    if not timetravel.is_tracked(table):
+        # "When the first stream for a table is created, several hidden columns are added to the source table"
+        table.info["change_tracking"] = True
+        table.info["change_tracking_since"] = conn.txns.committed
+        conn.catalog.save(table)
+    conn.catalog.put(CatalogObject("STREAM", name, now, info))
+    return Result.message("status", f"Stream {name.name} successfully created.")
+
+
+def _point_stream(conn: Connection, point: timetravel.Point) -> CatalogObject | None:
+    if point.kind != "STREAM":
+        return None
+    value = timetravel.evaluate(conn, point.expression)
+    return conn.catalog.get("STREAM", conn.translator().qualify_name(split_name(str(value))))
+
+
+def _comment(literal: str | None) -> str | None:
+    if not literal or not literal.startswith("'"):
+        return None
+    return literal[1:-1].replace("''", "'")
+
+
+def _stream_name(conn: Connection, text: str) -> ObjectName:
+    return conn.translator().qualify_name(split_name(text))
+
+
+@command(r"DROP\s+STREAM\b")
+def drop_stream(conn: Connection, sql: str) -> Result:
+    """DROP STREAM [IF EXISTS] s (docs: drop-stream)."""
+    m = re.match(rf"^\s*DROP\s+STREAM\s+(?P<ine>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s*$", sql, re.I | re.S)
+    if not m:
+        raise errors.syntax_error(1, 0, sql.split()[0])
+    name = _stream_name(conn, m.group("name"))
+    conn.txns.commit()
+    if conn.catalog.get("STREAM", name) is None:
+        if m.group("ine"):
+            return Result.message("status", f"Drop statement executed successfully ({name.name} already dropped).")
+        raise errors.object_does_not_exist(str(name), "Stream")
+    conn.catalog.drop("STREAM", name)
+    return Result.message("status", f"{name.name} successfully dropped.")
+
+
+@command(r"ALTER\s+STREAM\b")
+def alter_stream(conn: Connection, sql: str) -> Result:
+    """ALTER STREAM [IF EXISTS] s SET COMMENT = '...' | UNSET COMMENT (docs: alter-stream; tags are not emulated)."""
+    m = re.match(
+        rf"^\s*ALTER\s+STREAM\s+(?P<ie>IF\s+EXISTS\s+)?(?P<name>{_NAME})\s+(?:SET\s+COMMENT\s*=\s*(?P<c>'(?:[^']|'')*')"
+        r"|(?P<unset>UNSET\s+COMMENT))\s*$",
+        sql,
+        re.I | re.S,
+    )
+    if not m:
+        raise errors.not_supported("this form of ALTER STREAM", sql)
+    name = _stream_name(conn, m.group("name"))
+    stream = conn.catalog.get("STREAM", name)
+    conn.txns.commit()
+    if stream is None:
+        if m.group("ie"):
+            return Result.message("status", "Statement executed successfully.")
+        raise errors.object_does_not_exist(str(name), "Stream")
+    stream.info["comment"] = None if m.group("unset") else _comment(m.group("c"))
+    conn.catalog.save(stream, structural=False)
+    return Result.message("status", "Statement executed successfully.")
+
+
+def describe_row(conn: Connection, stream: CatalogObject) -> tuple:
+    """One SHOW STREAMS / DESCRIBE STREAM row (docs: show-streams, output columns)."""
+    table = streams.source_table(conn.catalog, stream)
+    parts = [table.name.database, table.name.schema, table.name.name] if table else stream.info.get("table") or []
+    table_name = ".".join(parts)
+    n = stream.name
+    return (
+        stream.created_on.replace(tzinfo=UTC),
+        n.name,
+        n.database,
+        n.schema,
+        OWNER,
+        stream.info.get("comment") or "",
+        table_name,
+        "Table",
+        table_name,
+        "DELTA",
+        "true" if streams.is_stale(conn, stream) else "false",
+        stream.info.get("mode", "DEFAULT"),
+        streams.stale_after(conn, stream).replace(tzinfo=UTC),
+        "N/A",
+        "ROLE",
+    )
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    # SHOW ... LIKE is case-insensitive, with SQL wildcards % and _ (docs: show-streams)
+    out = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.compile(f"^{out}$", re.I | re.S)
+
+
+@command(r"SHOW\s+(TERSE\s+)?STREAMS\b")
+def show_streams(conn: Connection, sql: str) -> Result:
+    """SHOW STREAMS [LIKE '<pattern>'] [IN {ACCOUNT | DATABASE [db] | SCHEMA [schema] | db.schema}] [STARTS WITH] [LIMIT]."""
+    m = re.match(
+        r"^\s*SHOW\s+(?P<terse>TERSE\s+)?STREAMS(?:\s+LIKE\s+'(?P<like>(?:[^']|'')*)')?"
+        rf"(?:\s+IN\s+(?:(?P<account>ACCOUNT)|(?P<scope>DATABASE|SCHEMA)(?:\s+(?P<sname>{_NAME}))?|(?P<bare>{_NAME})))?"
+        r"(?:\s+STARTS\s+WITH\s+'(?P<starts>(?:[^']|'')*)')?(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$",
+        sql,
+        re.I | re.S,
+    )
+    if not m or m.group("terse"):
+        raise errors.not_supported("this form of SHOW STREAMS", sql)
+    db, sch = _scope(conn, m)
+    rows = []
+    for stream in sorted(conn.catalog.all("STREAM"), key=lambda s: (s.name.database, s.name.schema, s.name.name)):
+        n = stream.name
+        if (db and n.database != db) or (sch and n.schema != sch):
+            continue
+        if m.group("like") is not None and not _like(m.group("like").replace("''", "'")).match(n.name):
+            continue
+        if m.group("starts") is not None and not n.name.startswith(m.group("starts").replace("''", "'")):
+            continue
+        rows.append(describe_row(conn, stream))
+    if m.group("limit"):
+        rows = rows[: int(m.group("limit"))]
+    return Result.table(COLUMNS, rows)
+
+
+def _scope(conn: Connection, m: re.Match[str]) -> tuple[str | None, str | None]:
+    """(database, schema) a SHOW is limited to; without IN, the current schema (or database) as Snowflake does."""
+    if m.group("account"):
+        return None, None
+    scope, text = (m.group("scope") or "").upper(), m.group("sname") or m.group("bare")
+    if scope == "DATABASE":
+        return (split_name(text)[-1] if text else conn.session.database), None
+    if scope == "SCHEMA" or text:
+        if text:
+            parts = split_name(text)
+            return (parts[0], parts[1]) if len(parts) == 2 else (conn.session.database, parts[0])
+        return conn.session.database, conn.session.schema
+    if conn.session.schema:
+        return conn.session.database, conn.session.schema
+    return conn.session.database, None
+
+
+@command(r"DESC(?:RIBE)?\s+STREAM\b")
+def describe_stream(conn: Connection, sql: str) -> Result:
+    """DESCRIBE STREAM s: the stream's SHOW STREAMS row (docs: desc-stream)."""
+    m = re.match(rf"^\s*DESC(?:RIBE)?\s+STREAM\s+(?P<name>{_NAME})\s*$", sql, re.I | re.S)
+    if not m:
+        raise errors.syntax_error(1, 0, sql.split()[0])
+    name = _stream_name(conn, m.group("name"))
+    stream = conn.catalog.get("STREAM", name)
+    if stream is None:
+        raise errors.object_does_not_exist(str(name), "Stream")
+    return Result.table(COLUMNS, [describe_row(conn, stream)])
