@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from snowflake.connector import errors as sf
 
 ProgrammingError = sf.ProgrammingError
@@ -22,8 +24,11 @@ def compilation_error(errno: int, text: str, sqlstate: str = "42000") -> Program
 
 
 def object_does_not_exist(name: str, kind: str = "Object") -> ProgrammingError:
-    """002003 (42S02): Object 'X' does not exist or not authorized."""
-    return compilation_error(2003, f"{kind} '{name}' does not exist or not authorized.", "42S02")
+    """002003 (42S02): Object 'X' does not exist or not authorized (02000 for a missing database or schema)."""
+    # Snowflake reports a missing container with SQLSTATE 02000 (e.g. "002003 (02000): SQL compilation error:\n
+    # Schema 'DB.X' does not exist or not authorized."), a missing table/view/object with 42S02.
+    sqlstate = "02000" if kind in ("Database", "Schema") else "42S02"
+    return compilation_error(2003, f"{kind} '{name}' does not exist or not authorized.", sqlstate)
 
 
 def already_exists(kind: str, name: str) -> ProgrammingError:
@@ -31,9 +36,19 @@ def already_exists(kind: str, name: str) -> ProgrammingError:
     return compilation_error(2002, f"{kind} '{name}' already exists.", "42710")
 
 
-def invalid_identifier(name: str) -> ProgrammingError:
-    """000904 (42000): invalid identifier 'X'."""
-    return compilation_error(904, f"error line 1 at position 0\ninvalid identifier '{name}'", "42000")
+def invalid_identifier(name: str, statement: str = "") -> ProgrammingError:
+    """000904 (42000): error line L at position P invalid identifier 'X' (located in `statement` when given)."""
+    line, position = locate(statement, name)
+    return compilation_error(904, f"error line {line} at position {position}\ninvalid identifier '{name}'", "42000")
+
+
+def locate(statement: str, name: str) -> tuple[int, int]:
+    """1-based line and 0-based position of the first case-insensitive occurrence of `name` (1, 0 if absent)."""
+    found = re.search(r"(?<![A-Za-z0-9_$])" + re.escape(name) + r"(?![A-Za-z0-9_$])", statement, re.I) if name else None
+    if found is None:
+        return 1, 0
+    before = statement[: found.start()]
+    return before.count("\n") + 1, found.start() - (before.rfind("\n") + 1)
 
 
 def syntax_error(line: int, position: int, near: str) -> ProgrammingError:
@@ -63,7 +78,11 @@ def runtime_marker(errno: int, sqlstate: str, text: str) -> str:
 
 
 def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
-    """Map a DuckDB exception to the connector error Snowflake would raise; unknown ones become NotSupportedError."""
+    """Map a DuckDB exception to the connector error Snowflake would raise; unknown ones become NotSupportedError.
+
+    The connector raises ProgrammingError for every failed query, except IntegrityError for 100072 (its
+    VENDOR_CODE_TO_EXCEPTION table), whatever the SQLSTATE class, so user code catching ProgrammingError works.
+    """
     import duckdb  # local: errors.py is imported by modules that must stay light
 
     message = str(exc)
@@ -71,25 +90,72 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
     if start >= 0:
         errno, sqlstate, text = message[start + len(RUNTIME_ERROR_PREFIX) :].split("|", 2)
         text = text.split("\n\nLINE")[0].rstrip()
-        cls = DataError if sqlstate.startswith("22") else ProgrammingError
+        cls = IntegrityError if int(errno) == 100072 else ProgrammingError
         return cls(msg=text, errno=int(errno), sqlstate=sqlstate)
+    first = _first_line(message)
+    if isinstance(exc, duckdb.ConstraintException) and "NOT NULL constraint failed" in first:
+        return _not_null(first, statement)
     if isinstance(exc, duckdb.ConversionException):
-        return DataError(msg=_first_line(message), errno=100038, sqlstate="22018")
+        return _conversion(first)
     if isinstance(exc, duckdb.CatalogException):
-        return compilation_error(2003, _first_line(message), "42S02")
+        match = re.search(r"with name (\S+) does not exist", first)
+        if match:
+            return object_does_not_exist(match.group(1).strip('"').upper())
     if isinstance(exc, duckdb.BinderException):
-        return compilation_error(904, _first_line(message), "42000")
-    if isinstance(exc, duckdb.ParserException):
-        return compilation_error(1003, _first_line(message), "42000")
+        match = re.search(r'column "(.+?)" not found|column named "(.+?)"', first)
+        if match:
+            name = match.group(1) or match.group(2)
+            return invalid_identifier(name if name != name.lower() else name.upper(), statement)
     if isinstance(exc, duckdb.OutOfRangeException):
-        return DataError(msg=_first_line(message), errno=100039, sqlstate="22003")
+        return ProgrammingError(msg=_out_of_range_text(first), errno=100039, sqlstate="22003")
     if isinstance(exc, duckdb.InvalidInputException) and "division by zero" in message.lower():
-        return DataError(msg="Division by zero", errno=100051, sqlstate="22012")
+        return ProgrammingError(msg="Division by zero", errno=100051, sqlstate="22012")
     return NotSupportedError(
-        msg=f"snowsim could not emulate this statement (DuckDB said: {_first_line(message)}): {' '.join(statement.split())[:200]}",
+        msg=f"snowsim could not emulate this statement (DuckDB said: {first}): {' '.join(statement.split())[:200]}",
         errno=-1,
         sqlstate="0A000",
     )
+
+
+def _not_null(first_line: str, statement: str) -> IntegrityError:
+    # INSERT ... VALUES gets the short text; other DML names the table and column, e.g.
+    # "100072 (22000): DML operation to table T failed on column C with error: NULL result in a non-nullable column"
+    text = "NULL result in a non-nullable column"
+    match = re.search(r'failed: "(.+?)\$H"\."(.+?)"', first_line)
+    if match and not re.match(r"\s*INSERT\b[^;]*?\bVALUES\s*\(", statement, re.I | re.S):
+        text = f"DML operation to table {match.group(1)} failed on column {match.group(2)} with error: {text}"
+    return IntegrityError(msg=text, errno=100072, sqlstate="22000")
+
+
+_CONVERSIONS = [  # DuckDB target type prefix -> (errno, sqlstate, Snowflake's wording)
+    (("DECIMAL", "INT", "BIGINT", "HUGEINT", "SMALLINT", "TINYINT", "UINT", "DOUBLE", "FLOAT"),
+     (100038, "22018", "Numeric value '{}' is not recognized")),
+    (("BOOL",), (100037, "22018", "Boolean value '{}' is not recognized")),
+    (("DATE",), (100040, "22007", "Date '{}' is not recognized")),
+    (("TIMESTAMP",), (100035, "22007", "Timestamp '{}' is not recognized")),
+    (("TIME",), (100108, "22007", "Time '{}' is not recognized")),
+]
+
+
+def _conversion(first_line: str) -> ProgrammingError:
+    match = re.search(r"""Could not convert string ["'](.*)["'] to (\w+)""", first_line)
+    if match is None:
+        match = re.search(r'invalid (\w+) field format: "(.*)"', first_line)
+        value, target = (match.group(2), match.group(1).upper()) if match else ("", "")
+    else:
+        value, target = match.group(1), match.group(2).upper()
+    if target.startswith("DECIMAL") and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", value):
+        # a well-formed number that does not fit the column's precision
+        return ProgrammingError(msg=f"Numeric value '{value}' is out of range", errno=100039, sqlstate="22003")
+    for prefixes, (errno, sqlstate, text) in _CONVERSIONS:
+        if target.startswith(prefixes):
+            return ProgrammingError(msg=text.format(value), errno=errno, sqlstate=sqlstate)
+    return ProgrammingError(msg=f"Numeric value '{value}' is not recognized", errno=100038, sqlstate="22018")
+
+
+def _out_of_range_text(first_line: str) -> str:
+    match = re.search(r"\((\S+) [*+-/] ", first_line) or re.search(r"[Vv]alue (\S+) ", first_line)
+    return f"Numeric value '{match.group(1)}' is out of range" if match else "Numeric value out of range"
 
 
 def _first_line(message: str) -> str:
