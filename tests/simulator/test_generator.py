@@ -1,7 +1,10 @@
 """The generator: determinism, the binding payload schema, consistent lifecycles and stock, traffic shape."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -11,7 +14,7 @@ import pytest
 from snowsim.simulator.domain import build_catalogue
 from snowsim.simulator.events import Event, EventLog
 from snowsim.simulator.generator import build, generate
-from snowsim.simulator.scenario import Scenario
+from snowsim.simulator.scenario import Scenario, load_scenario
 
 SMALL = Scenario(name="small", duration="30m", seed=11, traffic={"lifecycle": {"step_delay": ["1m", "4m"]}})
 
@@ -211,3 +214,15 @@ def test_100k_events_generate_quickly():
     elapsed = time.perf_counter() - started
     assert len(events) >= 100_000
     assert elapsed < 5.0, f"{len(events)} events took {elapsed:.2f}s"
+
+
+def test_log_does_not_depend_on_the_process_hash_seed():
+    # Set iteration order changes with PYTHONHASHSEED; nothing in the generator may depend on it.
+    code = (
+        "import sys; from snowsim.simulator.generator import generate; from snowsim.simulator.events import EventLog; "
+        "from snowsim.simulator.scenario import load_scenario; "
+        "sys.stdout.write(EventLog.dumps(generate(load_scenario('chaos', duration='45m'))))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out == EventLog.dumps(generate(load_scenario("chaos", duration="45m")))
