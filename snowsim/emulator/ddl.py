@@ -104,6 +104,31 @@ def _column(defn: exp.ColumnDef) -> Column:
     return col
 
 
+def _keys(elements: list[exp.Expression]) -> tuple[list[str], list[list[str]]]:
+    """PRIMARY KEY columns and UNIQUE column groups, declared inline or out of line (accepted, not enforced)."""
+    primary: list[str] = []
+    unique: list[list[str]] = []
+
+    def names(node: exp.Expression) -> list[str]:
+        items = node.this.expressions if isinstance(node.this, exp.Schema) else node.expressions
+        return [normalize(i if isinstance(i, exp.Identifier) else i.this) for i in items]
+
+    for el in elements:
+        if isinstance(el, exp.ColumnDef):
+            for constraint in el.args.get("constraints") or []:
+                if isinstance(constraint.kind, exp.PrimaryKeyColumnConstraint):
+                    primary.append(normalize(el.this))
+                elif isinstance(constraint.kind, exp.UniqueColumnConstraint):
+                    unique.append([normalize(el.this)])
+            continue
+        for node in el.expressions if isinstance(el, exp.Constraint) else [el]:
+            if isinstance(node, exp.PrimaryKey):
+                primary.extend(names(node))
+            elif isinstance(node, exp.UniqueColumnConstraint):
+                unique.append(names(node))
+    return primary, unique
+
+
 def _properties(tree: exp.Create) -> dict[str, str]:
     out: dict[str, str] = {}
     props = tree.args.get("properties")
@@ -149,8 +174,13 @@ def create_table(conn: Connection, tree: exp.Create) -> Result:
         if tree.args.get("clone") is not None or key in props:
             raise errors.not_supported(f"CREATE TABLE ... {key}", tr.statement)
     query = tree.expression
+    keys: tuple[list[str], list[list[str]]] = ([], [])
     if isinstance(tree.this, exp.Schema):
         columns = [_column(c) for c in tree.this.expressions if isinstance(c, exp.ColumnDef)]
+        keys = _keys(tree.this.expressions)
+        for c in columns:
+            if c.name in keys[0]:
+                c.nullable = False  # PRIMARY KEY implies NOT NULL, which is always enforced (docs: constraints-overview)
         if query is not None:
             raise errors.not_supported("CREATE TABLE with a column list and AS SELECT", tr.statement)
     elif query is not None:
@@ -173,6 +203,8 @@ def create_table(conn: Connection, tree: exp.Create) -> Result:
         "comment": props.get("COMMENT"),
         "transient": "TRANSIENT" in props,
         "temporary": "TEMPORARY" in props,
+        "primary_key": keys[0],  # recorded for DESCRIBE; like UNIQUE, not enforced
+        "unique_keys": keys[1],
         "last_version": 0,
     }
     for key in _TABLE_PARAMS:
@@ -242,7 +274,7 @@ def create_view(conn: Connection, tree: exp.Create) -> Result:
     rel = conn.duck.sql(f"SELECT * FROM {_view_ref(name)} LIMIT 0")
     columns = [Column(n, canonical_from_duck(str(t))) for n, t in zip(rel.columns, rel.types, strict=True)]
     props = _properties(tree)
-    info = {"id": uuid.uuid4().hex, "columns": [c.__dict__ for c in columns], "text": text,
+    info = {"id": uuid.uuid4().hex, "columns": [c.__dict__ for c in columns], "text": text, "ddl": tr.statement,
             "comment": props.get("COMMENT"), "secure": "SECURE" in props}
     conn.catalog.put(CatalogObject("VIEW", name, conn.clock.now(), info))
     return Result.message("status", f"View {name.name} successfully created.")
@@ -409,5 +441,5 @@ def set_variables(conn: Connection, tree: exp.Set) -> Result:
             raise errors.compilation_error(1003, "number of variables and values differ in SET")
         for n, v in zip(names, values, strict=True):
             row = conn.run_scalar_select(v)
-            conn.session.variables[normalize(n.this if isinstance(n, exp.Column) else n)] = row
+            conn.session.set_variable(normalize(n.this if isinstance(n, exp.Column) else n), row)
     return Result.message("status", "Statement executed successfully.")

@@ -39,6 +39,16 @@ class Session:
         self.parameters[name.upper()] = DEFAULT_PARAMETERS.get(name.upper())
         self.generation += 1
 
+    def set_variable(self, name: str, value: Any) -> None:
+        """SET name = value (a new value changes the meaning of statements that read $name)."""
+        self.variables[name] = value
+        self.generation += 1
+
+    def unset_variable(self, name: str) -> None:
+        """UNSET name; unsetting a variable that is not set is a no-op here (the docs do not say what Snowflake does)."""
+        self.variables.pop(name, None)
+        self.generation += 1
+
     def use(self, database: str | None = None, schema: str | None = None) -> None:
         """USE DATABASE / USE SCHEMA."""
         if database is not None:

@@ -48,10 +48,14 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
     hist = history_table(table.name)
     cols = [duck_ident(c) for c in table.column_names()]
     if mode == "APPEND_ONLY":
-        # every row version an INSERT created in (lo, hi], with its values as inserted (docs: constructs/changes)
+        # Each row inserted in (lo, hi], with its values as inserted (docs: constructs/changes): the version its
+        # inserting transaction committed. Versions a transaction both wrote and ended (vfrom = vto) were never
+        # committed table state: an insert then update in one transaction shows the updated values, an insert then
+        # delete shows nothing.
         return (
-            f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM {hist} "
-            f"WHERE __ins AND __vfrom > {lo} AND __vfrom <= {hi}"
+            f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM (SELECT *, "
+            f"bool_or(__ins) OVER (PARTITION BY __rid, __vfrom) AS __born FROM {hist} "
+            f"WHERE __vfrom > {lo} AND __vfrom <= {hi}) WHERE __born AND (__vto IS NULL OR __vto > __vfrom)"
         )
 
     def side(this: str, other: str, action: str) -> str:
