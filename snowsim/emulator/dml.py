@@ -9,6 +9,7 @@ clause order and its nondeterminism rule (docs: sql-reference/sql/merge, paramet
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -271,12 +272,29 @@ def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
                    tr.finish(exp.select("1")), params_in=0, cleanup=[f"DROP TABLE IF EXISTS {TEMP}"])
 
 
+# Called as fn(conn, table_name) after a TRUNCATE's steps, inside its statement (load_metadata.py forgets the
+# table's COPY load metadata, docs: sql-reference/sql/truncate-table).
+TRUNCATE_LISTENERS: list[Callable[[Connection, ObjectName], None]] = []
+
+
+@dataclass
+class TruncatePlan(DmlPlan):
+    """A TRUNCATE: a DML plan that also notifies TRUNCATE_LISTENERS."""
+
+    def run(self, conn: Connection, params: list) -> Result:
+        """Execute, then tell the listeners."""
+        result = super().run(conn, params)
+        for listener in TRUNCATE_LISTENERS:
+            listener(conn, self.target)
+        return result
+
+
 def plan_truncate(tr: Translator, table: exp.Table) -> DmlPlan:
     """TRUNCATE [TABLE] t: every current row is deleted (a standard stream shows the deletes)."""
     obj = _target(tr, table)
     hist = history_table(obj.name)
-    return DmlPlan(obj.name, [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"], [],
-                   tr.finish(exp.select("1")), params_in=0)
+    return TruncatePlan(obj.name, [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"], [],
+                        tr.finish(exp.select("1")), params_in=0)
 
 
 @dataclass
