@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import snowflake.connector
 from sqlglot import exp
 
-from snowsim.emulator import errors, extensions, streams  # noqa: F401  (extensions registers handlers)
+from snowsim.emulator import errors, extensions, session_commands, streams  # noqa: F401  (they register handlers)
 from snowsim.emulator.catalog import Catalog
 from snowsim.emulator.clock import Clock, SystemClock
 from snowsim.emulator.cursor import Cursor
@@ -45,7 +46,11 @@ class Connection:
         self.duck = duckdb.connect(str(path) if path else ":memory:")
         self.path = path
         self.clock: Clock = clock or SystemClock()
-        self.paramstyle = paramstyle or "pyformat"
+        # as the connector decides: connect(paramstyle=...) wins, else the module-level snowflake.connector.paramstyle
+        self.paramstyle = str(paramstyle or snowflake.connector.paramstyle).strip().lower()
+        if self.paramstyle not in ("pyformat", "format", "qmark", "numeric"):
+            raise errors.ProgrammingError(msg=f"Invalid paramstyle: {paramstyle!r}. Supported: format, numeric, pyformat, qmark",
+                                          errno=251007)
         self.catalog = Catalog(self.duck)
         self.storage = Storage(self.duck)
         self.session = Session()
@@ -117,16 +122,25 @@ class Connection:
         self.duck.close()
         self._closed = True
 
-    is_closed = property(lambda self: self._closed)
+    def is_closed(self) -> bool:
+        """True once close() has run (a method, as on the connector's connection)."""
+        return self._closed
+
+    def get_autocommit(self) -> bool:
+        """The session's AUTOCOMMIT."""
+        return self.session.flag("AUTOCOMMIT")
 
     def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.rollback()
+        # the connector commits (or rolls back on an exception) only with autocommit off; close() then rolls back
+        # whatever transaction is still open, as Snowflake does at the end of a session
+        if not self._closed and not self.get_autocommit():
+            if exc_type is None:
+                self.commit()
+            else:
+                self.rollback()
         self.close()
 
     # ---- virtual time ------------------------------------------------------------------------------------

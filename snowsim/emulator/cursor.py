@@ -35,7 +35,7 @@ class Cursor:
         """Run one statement with the connector's parameter styles."""
         self.query = command
         self.sfqid = self.connection.new_query_id()
-        sql, ordered = to_qmark(command, params)
+        sql, ordered = to_qmark(command, params, self.connection.paramstyle)
         try:
             self._result = self.connection.run(sql, ordered, self.sfqid)
         except sf_errors.Error as exc:

@@ -36,10 +36,15 @@ def already_exists(kind: str, name: str) -> ProgrammingError:
     return compilation_error(2002, f"{kind} '{name}' already exists.", "42710")
 
 
+def positioned_error(errno: int, sqlstate: str, line: int, position: int, text: str) -> ProgrammingError:
+    """A compilation error that points into the statement: 'SQL compilation error: error line L at position P\\n...'."""
+    return ProgrammingError(msg=f"SQL compilation error: error line {line} at position {position}\n{text}", errno=errno,
+                            sqlstate=sqlstate)
+
+
 def invalid_identifier(name: str, statement: str = "") -> ProgrammingError:
     """000904 (42000): error line L at position P invalid identifier 'X' (located in `statement` when given)."""
-    line, position = locate(statement, name)
-    return compilation_error(904, f"error line {line} at position {position}\ninvalid identifier '{name}'", "42000")
+    return positioned_error(904, "42000", *locate(statement, name), f"invalid identifier '{name}'")
 
 
 def locate(statement: str, name: str) -> tuple[int, int]:

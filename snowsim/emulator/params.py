@@ -6,42 +6,86 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from snowsim.emulator.errors import ProgrammingError
+
+ER_INVALID_VALUE = 251007  # the connector's errorcode for a bad argument
+
 # One scan that skips string literals, quoted identifiers, $$ strings and comments, and finds placeholders.
 _TOKEN = re.compile(
     r"""('(?:[^'\\]|\\.|'')*')|("(?:[^"]|"")*")|(\$\$.*?\$\$)|(--[^\n]*|//[^\n]*|/\*.*?\*/)"""
-    r"""|(%\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)s|%s|\?|:(?P<num>\d+))""",
+    r"""|(%%|%\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)s|%s|\?|:(?P<num>\d+))""",
     re.S,
 )
+CLIENT_SIDE = ("pyformat", "format")
+_DICT_WITH_FORMAT = ("Dict parameters not supported with format paramstyle. Use pyformat paramstyle for named "
+                     "parameters, or use a sequence.")
+_DICT_SERVER_SIDE = ("Named parameters (dict) not supported with qmark/numeric paramstyle. Use pyformat paramstyle for "
+                     "named parameters.")
 
 
-def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-    """Rewrite the connector's placeholders to `?` and return the parameters in positional order."""
+def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
+             paramstyle: str = "pyformat") -> tuple[str, list[Any]]:
+    """Rewrite the connector's placeholders for `paramstyle` to `?` and return the parameters in positional order.
+
+    pyformat/format (the default) are client-side in the connector: Python `%` formatting of the whole text, so
+    `%%` becomes `%` (inside literals too) and `?` / `:1` are plain text. qmark/numeric are bound by the server,
+    which takes `?` and `:N`; `%s` is then plain text. (docs: developer-guide/python-connector/python-connector-example,
+    "Binding data")
+    """
     if params is None:
         return sql, []
+    client = paramstyle in CLIENT_SIDE
+    if isinstance(params, Mapping) and not client:
+        raise ProgrammingError(msg=_DICT_SERVER_SIDE, errno=ER_INVALID_VALUE)
+    if isinstance(params, Mapping) and paramstyle == "format":
+        raise ProgrammingError(msg=_DICT_WITH_FORMAT, errno=ER_INVALID_VALUE)
+    if client and not isinstance(params, Mapping) and len(tuple(params)) == 0:
+        return sql, []  # the connector skips interpolation for an empty sequence: the text goes out as written
     out: list[str] = []
     ordered: list[Any] = []
+    positional = 0
     last = 0
     for m in _TOKEN.finditer(sql):
-        if m.group(5) is None:
+        token = m.group(5)
+        if token is None:
+            if client and "%%" in m.group():  # Python formatting unescapes %% inside literals and comments too
+                out.append(sql[last : m.start()])
+                out.append(m.group().replace("%%", "%"))
+                last = m.end()
             continue
         out.append(sql[last : m.start()])
-        out.append("?")
         last = m.end()
-        if m.group("name") is not None:
-            if not isinstance(params, Mapping):
-                raise TypeError(f"%({m.group('name')})s needs a dict of parameters")
-            ordered.append(params[m.group("name")])
-        elif m.group("num") is not None:
+        if client and token == "%%":
+            out.append("%")
+        elif client and token.startswith("%"):
+            out.append("?")
+            if m.group("name") is not None:
+                if not isinstance(params, Mapping):
+                    raise TypeError("format requires a mapping")
+                ordered.append(params[m.group("name")])
+            else:
+                seq = _seq(params)
+                if positional >= len(seq):
+                    raise TypeError("not enough arguments for format string")
+                ordered.append(seq[positional])
+                positional += 1
+        elif not client and token == "?":
+            out.append("?")
+            ordered.append(_seq(params)[positional])
+            positional += 1
+        elif not client and m.group("num") is not None:
+            out.append("?")
             ordered.append(_seq(params)[int(m.group("num")) - 1])
         else:
-            ordered.append(_seq(params)[len(ordered)])
+            out.append(token)  # another style's placeholder: plain text for this paramstyle
     out.append(sql[last:])
+    if client and not isinstance(params, Mapping) and positional < len(_seq(params)):
+        raise TypeError("not all arguments converted during string formatting")
     return "".join(out), ordered
 
 
 def _seq(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any]:
     if isinstance(params, Mapping):
-        raise TypeError("positional placeholders need a sequence of parameters")
-    if isinstance(params, (str, bytes)):
-        return [params]
-    return params
+        raise TypeError("format requires a mapping")
+    # like the connector's tuple(params): a str is a sequence of one-character parameters
+    return tuple(params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 from snowsim.simulator.durations import format_duration
-from snowsim.simulator.events import Event, format_timestamp, gc_paused
+from snowsim.simulator.events import ORDER_EVENT_TYPES, Event, format_timestamp, gc_paused
 from snowsim.simulator.scenario import (
     AddField,
     BurstFault,
@@ -143,18 +144,19 @@ def _expected_state(
 def apply_faults(
     events: list[Event], faults: Sequence[Fault], seed: int, start: datetime
 ) -> tuple[list[Event], list[ControlAction], GroundTruth]:
-    """Apply faults in FAULT_ORDER; return events sorted by (arrival, event time, id), control actions, ground truth."""
+    """Apply faults in FAULT_ORDER; return events sorted by arrival (ties: generation order), controls, ground truth."""
     facts: dict[str, tuple[str, int]] = {}
     events = list(events)
     touched: dict[str, list[str]] = {}
     details: dict[str, list[dict[str, Any]]] = {}
     controls: list[ControlAction] = []
+    context = _Context(start, controls, facts)
     for kind in FAULT_ORDER:
         for ordinal, fault in enumerate(f for f in faults if f.type == kind):
             # One Random per fault instance, keyed by its type and rank among faults of that type: adding a fault
             # of another type, or listing faults in another order, never changes what this one does.
             rng = random.Random(f"{seed}:{kind}:{ordinal}")
-            ids, detail = _APPLY[kind](events, fault, rng, _Context(start, controls, facts))
+            ids, detail = _APPLY[kind](events, fault, rng, context)
             touched.setdefault(kind, []).extend(ids)
             details.setdefault(kind, []).append(detail)
     # Stable sort on arrival alone: ties keep generation order (event time order, copies after originals),
@@ -164,11 +166,12 @@ def apply_faults(
     return events, controls, GroundTruth(touched, details, events, facts)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
     start: datetime
     controls: list[ControlAction]
     facts: dict[str, tuple[str, int]]
+    schema_version: int = 1  # the producer's current version: each drift without an explicit one bumps it
 
 
 def _touch(
@@ -227,10 +230,10 @@ def _duplicate(events: list[Event], fault: DuplicateFault, rng: random.Random, c
 
 
 def _out_of_order(events: list[Event], fault: OutOfOrderFault, rng: random.Random, ctx: _Context) -> tuple:
-    groups: dict[str, list[int]] = {}
+    groups: defaultdict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(events):
-        if e.event_type.startswith("ORDER_"):
-            groups.setdefault(e.entity_key, []).append(i)
+        if e.event_type in ORDER_EVENT_TYPES:
+            groups[e.entity_key].append(i)
     candidates = [key for key, members in groups.items() if len(members) > 1]
     chosen = sorted(rng.sample(candidates, round(fault.fraction * len(candidates))))
     ids = []
@@ -296,7 +299,8 @@ def _convert(value: Any, change: ChangeType) -> Any:
 
 def _schema_drift(events: list[Event], fault: SchemaDriftFault, rng: random.Random, ctx: _Context) -> tuple:
     since = ctx.start + fault.at
-    version = fault.schema_version or max((e.schema_version for e in events), default=1) + 1
+    version = fault.schema_version or ctx.schema_version + 1
+    ctx.schema_version = version
     ids = []
     for i, e in enumerate(events):
         if e.event_time >= since and (fault.event_types is None or e.event_type in fault.event_types):

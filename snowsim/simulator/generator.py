@@ -74,7 +74,7 @@ def build(scenario: Scenario | str | Path, seed: int | None = None) -> Replay:
 
 
 def generate(scenario: Scenario | str | Path, seed: int | None = None) -> list[Event]:
-    """The scenario's events with faults applied, sorted by arrival time (then event time, then event id)."""
+    """The scenario's events with faults applied, sorted by arrival time (ties keep generation order)."""
     return build(scenario, seed).events
 
 

@@ -149,7 +149,7 @@ class OutOfOrderFault(_Model):
     fraction: Fraction
     # Spacing between reordered arrivals: longer than an ingestion batch (60 s) so that PAID and CREATED
     # land in different batches, which is what breaks a pipeline that assumes CREATED comes first.
-    gap: Duration = timedelta(minutes=2)
+    gap: PositiveDuration = timedelta(minutes=2)
 
 
 class AddField(_Model):
