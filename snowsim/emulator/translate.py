@@ -12,6 +12,7 @@ DuckDB variables set just before execution, so a cached translation stays valid.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -259,6 +260,8 @@ class Translator:
 
 
 _DUCKDB = sqlglot.Dialect.get_or_raise("duckdb")
+# sqlglot warns when it falls back to an opaque Command (CREATE TASK, ...); the emulator handles those itself.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 @lru_cache(maxsize=512)
