@@ -1,0 +1,50 @@
+-- PROD: orders, customers and inventory, each kept by a MERGE upsert.
+-- The seed loads customers and inventory from CSV exports; here they are derived from the events (customers from
+-- ORDER_CREATED, inventory from INVENTORY_ADJUSTED) so that the simulator's events feed all three.
+CREATE OR REPLACE TABLE PROD.ORDERS (
+    ORDER_ID        VARCHAR,
+    CUSTOMER_ID     VARCHAR,
+    PRODUCT_ID      VARCHAR,
+    PRODUCT_NAME    VARCHAR,
+    CATEGORY        VARCHAR,
+    QUANTITY        NUMBER(38, 0),
+    UNIT_PRICE      NUMBER(10, 2),
+    TOTAL_AMOUNT    NUMBER(12, 2),
+    CURRENCY        VARCHAR,
+    PAYMENT_METHOD  VARCHAR,
+    ORDER_STATUS    VARCHAR,
+    CITY            VARCHAR,
+    COUNTRY         VARCHAR,
+    REGION          VARCHAR,
+    WAREHOUSE_ID    VARCHAR,
+    CARRIER         VARCHAR,
+    TRACKING_NUMBER VARCHAR,
+    ORDER_TS        TIMESTAMP_NTZ,
+    STATUS_TS       TIMESTAMP_NTZ,
+    INGESTED_AT     TIMESTAMP_NTZ,
+    UPDATED_AT      TIMESTAMP_LTZ
+);
+
+CREATE OR REPLACE TABLE PROD.CUSTOMERS (
+    CUSTOMER_ID    VARCHAR,
+    CITY           VARCHAR,
+    COUNTRY        VARCHAR,
+    REGION         VARCHAR,
+    FIRST_ORDER_TS TIMESTAMP_NTZ,
+    LAST_ORDER_TS  TIMESTAMP_NTZ,
+    ORDERS_COUNT   NUMBER(38, 0),
+    TOTAL_SPENT    NUMBER(14, 2),
+    UPDATED_AT     TIMESTAMP_LTZ
+);
+
+CREATE OR REPLACE TABLE PROD.INVENTORY (
+    PRODUCT_ID           VARCHAR,
+    PRODUCT_NAME         VARCHAR,
+    CATEGORY             VARCHAR,
+    WAREHOUSE_ID         VARCHAR,
+    WAREHOUSE_LOCATION   VARCHAR,
+    STOCK_LEVEL          NUMBER(38, 0),
+    LAST_ADJUSTMENT_TYPE VARCHAR,
+    LAST_ADJUSTMENT_TS   TIMESTAMP_NTZ,
+    UPDATED_AT           TIMESTAMP_LTZ
+);
