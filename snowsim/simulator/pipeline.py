@@ -331,16 +331,11 @@ def _check_against_sql(pipeline: Pipeline, manifest: Path) -> list[tuple[Path, s
         problems.append((manifest, "database", f"{pipeline.database} is not created by {DATABASE_FILE}"))
     # The live runner renames the database in 01_database.sql only: the name anywhere else would escape the rename.
     word = re.compile(rf"\b{re.escape(pipeline.database)}\b", re.IGNORECASE)
+    where = f"schema-qualified names, only {DATABASE_FILE} may name the database"
     for path in files[1:]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if word.search(line):
-                problems.append(
-                    (
-                        path,
-                        f"line {number}",
-                        f"names the database {pipeline.database}; only 01_database.sql may, use schema-qualified names",
-                    )
-                )
+                problems.append((path, f"line {number}", f"names the database {pipeline.database}: use {where}"))
     if pipeline.landing.copy_statement and word.search(pipeline.landing.copy_statement):
         problems.append((manifest, "landing.copy_statement", f"names the database {pipeline.database}"))
 
@@ -375,14 +370,8 @@ def _check_against_sql(pipeline: Pipeline, manifest: Path) -> list[tuple[Path, s
         if name not in listed:
             problems.append((manifest, "layers", f"the task {name} is not listed in any layer"))
         if header.warehouse not in (None, TASK_WAREHOUSE):
-            problems.append(
-                (
-                    statement.path,
-                    f"line {statement.line}",
-                    f"task {name} must use WAREHOUSE = "
-                    f"{TASK_WAREHOUSE} (or none) so that runners can substitute theirs",
-                )
-            )
+            problem = f"task {name} must use WAREHOUSE = {TASK_WAREHOUSE} or none (runners substitute it)"
+            problems.append((statement.path, f"line {statement.line}", problem))
 
     for i, final in enumerate(pipeline.final_tables):
         found = expect(f"final_tables[{i}].table", final.table, "TABLE", "VIEW")
