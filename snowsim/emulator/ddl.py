@@ -393,7 +393,8 @@ def alter_table(conn: Connection, tree: exp.Alter) -> Result:
 
 def use(conn: Connection, tree: exp.Use) -> Result:
     """USE [DATABASE|SCHEMA] name."""
-    kind = (tree.args.get("kind").name.upper() if tree.args.get("kind") else "DATABASE")
+    # no keyword: `USE name` is a database, `USE db.schema` a schema (docs: sql-reference/sql/use)
+    kind = tree.args.get("kind").name.upper() if tree.args.get("kind") else ""
     parts = _parts(tree.this)
     if kind == "DATABASE" or (kind not in ("SCHEMA", "WAREHOUSE", "ROLE", "SECONDARY") and len(parts) == 1):
         if conn.catalog.database(parts[-1]) is None:

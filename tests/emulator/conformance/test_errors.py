@@ -33,8 +33,9 @@ def test_invalid_identifier_is_000904_with_position(cur):
     cur.execute("create table t (id int)")
     err = _raises(cur, "select nope from t")
     assert (err.errno, err.sqlstate) == (904, "42000")
-    assert err.raw_msg.startswith("SQL compilation error:\nerror line 1 at position ")
-    assert err.raw_msg.endswith("invalid identifier 'NOPE'")
+    # the REST API answers "SQL compilation error: error line 1 at position 7\ninvalid identifier 'X'"
+    assert err.raw_msg.startswith("SQL compilation error: error line 1 at position ")
+    assert err.raw_msg.endswith("\ninvalid identifier 'NOPE'")
 
 
 def test_not_null_violation_is_integrity_error_100072(cur):
