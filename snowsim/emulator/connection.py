@@ -25,6 +25,7 @@ from snowsim.emulator.splitter import split_statements
 from snowsim.emulator.storage import Storage
 from snowsim.emulator.transactions import Transactions
 from snowsim.emulator.translate import Translation, Translator
+from snowsim.emulator.variables import SET_VARIABLE, bind_sql  # noqa: F401  (bind_sql re-exported)
 
 _CACHE_SIZE = 2048
 
@@ -208,8 +209,12 @@ class Connection:
         with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):
             return p.run(self, params)
 
-    def prepare_run(self, translation: Translation, dml: bool = False) -> None:
-        """Set the DuckDB variables a translation reads: the clock and the streams' bounds."""
+    def run_values(self, translation: Translation, dml: bool = False) -> dict[str, str]:
+        """The per-run values a translation reads through getvariable(): the clock, stream bounds, the version.
+
+        Binders describe them as `SET VARIABLE name = <literal>`; plans substitute the literals into their cached SQL
+        text (see bind_sql) instead of sending one SET round trip per value.
+        """
         sets = []
         if translation.uses_clock:
             now = self.clock.now()
@@ -218,11 +223,21 @@ class Connection:
             sets.extend(streams.bind(self, translation.streams, consume=dml))
         for binder in translation.binders:  # time travel points, SYSTEM$STREAM_HAS_DATA probes
             sets.extend(binder(self))
-        for s in sets:
-            self.duck.execute(s)
+        values: dict[str, str] = {}
+        for statement in sets:
+            m = SET_VARIABLE.match(statement)
+            if m:
+                values[m.group(1)] = m.group(2)
+            else:
+                self.duck.execute(statement)
         if dml and not getattr(translation, "version_as_param", False):
-            version = self.txns.current.version if self.txns.current else self.txns.committed + 1
-            self.duck.execute(f"SET VARIABLE __ver = {version}")
+            values["__ver"] = str(self.txns.current.version if self.txns.current else self.txns.committed + 1)
+        return values
+
+    def prepare_run(self, translation: Translation, dml: bool = False) -> None:
+        """Set the DuckDB variables a translation reads, for callers that execute its SQL themselves."""
+        for name, literal in self.run_values(translation, dml).items():
+            self.duck.execute(f"SET VARIABLE {name} = {literal}")
 
     def apply_session_parameters(self) -> None:
         """Mirror session parameters DuckDB needs (the time zone used for TIMESTAMP_LTZ)."""

@@ -16,6 +16,7 @@ from sqlglot import exp
 from snowsim.emulator import ddl, dml, errors
 from snowsim.emulator.results import Result, shape
 from snowsim.emulator.translate import Translation, parse
+from snowsim.emulator.variables import bind_sql
 
 if TYPE_CHECKING:
     from snowsim.emulator.connection import Connection
@@ -46,8 +47,8 @@ class QueryPlan:
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        conn.prepare_run(self.translation, dml=False)
-        cur = conn.duck.execute(self.translation.sql, params) if params else conn.duck.execute(self.translation.sql)
+        sql = bind_sql(self.translation.sql, conn.run_values(self.translation, dml=False))
+        cur = conn.duck.execute(sql, params) if params else conn.duck.execute(sql)
         if self._shape is None:
             desc = cur.description
             self._shape = shape([d[0] for d in desc], [str(d[1]) for d in desc])
