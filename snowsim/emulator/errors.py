@@ -43,8 +43,15 @@ def positioned_error(errno: int, sqlstate: str, line: int, position: int, text: 
 
 
 def invalid_identifier(name: str, statement: str = "") -> ProgrammingError:
-    """000904 (42000): error line L at position P invalid identifier 'X' (located in `statement` when given)."""
-    return positioned_error(904, "42000", *locate(statement, name), f"invalid identifier '{name}'")
+    """000904 (42000): error line L at position P invalid identifier 'X' (located in `statement` when given).
+
+    `name` is the stored name; Snowflake prints one that needs quotes with them: invalid identifier '"col a"'.
+    """
+    from snowsim.emulator.identifiers import quote  # local: identifiers imports sqlglot
+
+    shown = quote(name)
+    line, position = locate(statement, shown) if shown != name and shown in statement else locate(statement, name)
+    return positioned_error(904, "42000", line, position, f"invalid identifier '{shown}'")
 
 
 def locate(statement: str, name: str) -> tuple[int, int]:

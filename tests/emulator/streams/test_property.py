@@ -244,7 +244,7 @@ def run(cur, model: Model, op: tuple) -> None:
         model.rollback()
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
 @given(st.lists(ops, min_size=1, max_size=12))
 def test_streams_match_the_model(program):
     """docs: user-guide/streams-intro - random programs; every read and consumed batch equals the model's delta."""
