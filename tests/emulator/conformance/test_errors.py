@@ -38,6 +38,14 @@ def test_invalid_identifier_is_000904_with_position(cur):
     assert err.raw_msg.endswith("\ninvalid identifier 'NOPE'")
 
 
+def test_invalid_quoted_identifier_is_shown_with_its_quotes(cur):
+    """docs: sql-reference/identifiers-syntax - quoted identifiers are case-sensitive; the error shows the quotes."""
+    cur.execute('create table t ("Mixed" int, plain int)')
+    cur.execute('select "Mixed", PLAIN, "PLAIN" from t')
+    err = _raises(cur, 'select "mixed" from t')
+    assert err.raw_msg.endswith("""invalid identifier '"mixed"'""")
+
+
 def test_not_null_violation_is_integrity_error_100072(cur):
     """docs: sql-reference/constraints-overview - NOT NULL is always enforced (connector maps 100072 to IntegrityError)."""
     cur.execute("create table t (id int, name string not null)")
