@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from snowsim.emulator import errors, streams, timetravel
 from snowsim.emulator.catalog import CatalogObject
@@ -32,7 +33,7 @@ _OPTION = re.compile(
 )
 _POINT = re.compile(r"\b(AT|BEFORE)\s*\(", re.I)
 
-OWNER = "ACCOUNTADMIN"  # the emulator has no roles; SHOW output names the role snowflake.connector users usually have
+OWNER = "SYSADMIN"  # no access control in snowsim; the role show.py names too
 COLUMNS = [
     "created_on", "name", "database_name", "schema_name", "owner", "comment", "table_name", "source_type",
     "base_tables", "type", "stale", "mode", "stale_after", "invalid_reason", "owner_role_type",
@@ -195,7 +196,7 @@ def describe_row(conn: Connection, stream: CatalogObject) -> tuple:
     table_name = ".".join(parts)
     n = stream.name
     return (
-        stream.created_on.replace(tzinfo=UTC),
+        _ltz(conn, stream.created_on),
         n.name,
         n.database,
         n.schema,
@@ -207,10 +208,16 @@ def describe_row(conn: Connection, stream: CatalogObject) -> tuple:
         "DELTA",
         "true" if streams.is_stale(conn, stream) else "false",
         stream.info.get("mode", "DEFAULT"),
-        streams.stale_after(conn, stream).replace(tzinfo=UTC),
+        _ltz(conn, streams.stale_after(conn, stream)),
         "N/A",
         "ROLE",
     )
+
+
+def _ltz(conn: Connection, moment: datetime) -> datetime:
+    # catalog times are naive UTC; SHOW returns TIMESTAMP_LTZ values, aware, in the session's time zone
+    zone = ZoneInfo(str(conn.session.parameters.get("TIMEZONE") or "America/Los_Angeles"))
+    return moment.replace(tzinfo=UTC).astimezone(zone)
 
 
 def _like(pattern: str) -> re.Pattern[str]:
