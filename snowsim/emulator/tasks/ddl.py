@@ -189,12 +189,13 @@ class DescribeTask:
 
 TaskStatement = CreateTask | AlterTask | DropTask | ExecuteTask | ShowTasks | DescribeTask
 
-_TASK_STATEMENT = re.compile(
+# The statements this module parses (a regex usable as an executor command pattern: case-insensitive, DOTALL).
+TASK_STATEMENT_PATTERN = (
     r"\s*(?:(?:--|//)[^\n]*(?:\n|$)\s*|/\*.*?\*/\s*)*"  # leading comments
     r"(?:(?:CREATE\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?|ALTER\s+|DROP\s+|EXECUTE\s+|DESC(?:RIBE)?\s+)TASK"
-    r"|SHOW\s+(?:TERSE\s+)?TASKS)\b",
-    re.IGNORECASE | re.DOTALL,
+    r"|SHOW\s+(?:TERSE\s+)?TASKS)\b"
 )
+_TASK_STATEMENT = re.compile(TASK_STATEMENT_PATTERN, re.IGNORECASE | re.DOTALL)
 
 
 def is_task_statement(sql: str) -> bool:

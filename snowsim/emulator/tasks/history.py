@@ -1,0 +1,313 @@
+"""TASK_HISTORY and task-graph runs: stored in DuckDB tables under _snowsim, buffered in Python between flushes.
+
+docs: sql-reference/functions/task_history, functions/complete_task_graphs, functions/current_task_graphs.
+Records are appended in memory while the scheduler runs (a simulated day of an idle 1-minute task is 1440 SKIPPED
+rows) and written column-wise in one INSERT per flush. Times are stored as naive UTC TIMESTAMPs and shown as
+TIMESTAMP_LTZ. A run whose COMPLETED_TIME lies after the virtual clock shows as EXECUTING (duration model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from snowsim.emulator.catalog import META_SCHEMA
+
+if TYPE_CHECKING:
+    import duckdb
+
+HISTORY_TABLE = f"{META_SCHEMA}.task_history"
+GRAPHS_TABLE = f"{META_SCHEMA}.task_graph_runs"
+NEXT_TABLE = f"{META_SCHEMA}.task_next_runs"
+CLOCK_VARIABLE = "__snowsim_task_clock"  # naive-UTC virtual time, set before each history query
+
+# TASK_HISTORY states (docs: functions/task_history)
+SCHEDULED, EXECUTING, SUCCEEDED, FAILED = "SCHEDULED", "EXECUTING", "SUCCEEDED", "FAILED"
+FAILED_AND_AUTO_SUSPENDED, CANCELLED, SKIPPED = "FAILED_AND_AUTO_SUSPENDED", "CANCELLED", "SKIPPED"
+# SCHEDULED_FROM values; 'EXECUTE TASK' is spelled with a space in TASK_HISTORY (seen in public code querying it).
+FROM_SCHEDULE, FROM_EXECUTE, FROM_TRIGGER = "SCHEDULE", "EXECUTE TASK", "TRIGGER"
+
+
+@dataclass(slots=True)
+class HistoryRecord:
+    """One TASK_HISTORY row; field order is the table's column order (row_id first)."""
+
+    row_id: int
+    query_id: str | None
+    name: str
+    database_name: str
+    schema_name: str
+    query_text: str
+    condition_text: str | None
+    state: str
+    error_code: str | None
+    error_message: str | None
+    scheduled_time: datetime
+    query_start_time: datetime | None
+    next_scheduled_time: datetime | None
+    completed_time: datetime | None
+    root_task_id: str
+    graph_version: int
+    run_id: int
+    return_value: str | None
+    scheduled_from: str
+    attempt_number: int
+    config: str | None
+    query_hash: str | None
+    query_hash_version: int | None
+    query_parameterized_hash: str | None
+    query_parameterized_hash_version: int | None
+    graph_run_group_id: str
+    backfill_info: str | None = None
+
+
+@dataclass(slots=True)
+class GraphRecord:
+    """One task-graph run (COMPLETE_TASK_GRAPHS / CURRENT_TASK_GRAPHS); field order is the column order."""
+
+    row_id: int
+    root_task_name: str
+    database_name: str
+    schema_name: str
+    state: str
+    scheduled_from: str
+    first_error_task_name: str | None
+    first_error_code: str | None
+    first_error_message: str | None
+    scheduled_time: datetime
+    query_start_time: datetime | None
+    next_scheduled_time: datetime | None
+    completed_time: datetime | None
+    root_task_id: str
+    graph_version: int
+    run_id: int
+    attempt_number: int
+    config: str | None
+    graph_run_group_id: str
+    backfill_info: str | None = None
+
+
+# Snowflake column types, for the translator's schema (names are the records' field names upper-cased).
+_HISTORY_TYPES = {
+    "row_id": "BIGINT", "graph_version": "BIGINT", "run_id": "BIGINT", "attempt_number": "BIGINT",
+    "query_hash_version": "BIGINT", "query_parameterized_hash_version": "BIGINT", "scheduled_time": "TIMESTAMP",
+    "query_start_time": "TIMESTAMP", "next_scheduled_time": "TIMESTAMP", "completed_time": "TIMESTAMP",
+}  # fmt: skip
+
+
+def _duck_columns(record_type: type) -> list[tuple[str, str]]:
+    return [(f.name, _HISTORY_TYPES.get(f.name, "VARCHAR")) for f in fields(record_type)]
+
+
+HISTORY_COLUMNS = _duck_columns(HistoryRecord)
+GRAPH_COLUMNS = _duck_columns(GraphRecord)
+NEXT_COLUMNS = [
+    ("name", "VARCHAR"), ("database_name", "VARCHAR"), ("schema_name", "VARCHAR"), ("query_text", "VARCHAR"),
+    ("condition_text", "VARCHAR"), ("scheduled_time", "TIMESTAMP"), ("root_task_id", "VARCHAR"),
+    ("graph_version", "BIGINT"), ("run_id", "BIGINT"), ("config", "VARCHAR"),
+]  # fmt: skip
+
+
+def create_tables(duck: duckdb.DuckDBPyConnection) -> None:
+    """Create the history tables if missing (they persist with path=)."""
+    for table, columns in ((HISTORY_TABLE, HISTORY_COLUMNS), (GRAPHS_TABLE, GRAPH_COLUMNS)):
+        cols = ", ".join(f"{n} {t}" + (" PRIMARY KEY" if n == "row_id" else "") for n, t in columns)
+        duck.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    cols = ", ".join(f"{n} {t}" for n, t in NEXT_COLUMNS)
+    duck.execute(f"CREATE TABLE IF NOT EXISTS {NEXT_TABLE} ({cols})")
+
+
+def next_row_id(duck: duckdb.DuckDBPyConnection) -> int:
+    """The first free row id (history and graph runs share one counter)."""
+    found = duck.execute(
+        f"SELECT greatest((SELECT coalesce(max(row_id), 0) FROM {HISTORY_TABLE}), "
+        f"(SELECT coalesce(max(row_id), 0) FROM {GRAPHS_TABLE}))"
+    ).fetchone()[0]
+    return int(found) + 1
+
+
+def _upsert(duck: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], records: list) -> None:
+    """One INSERT OR REPLACE of many records, passed column-wise (far faster than executemany)."""
+    if not records:
+        return
+    names = [n for n, _ in columns]
+    data = {f"c{i}": [getattr(r, n) for r in records] for i, n in enumerate(names)}
+    select = ", ".join(f"CAST(unnest($c{i}) AS {t}) AS {n}" for i, (n, t) in enumerate(columns))
+    duck.execute(f"INSERT OR REPLACE INTO {table} SELECT {select}", data)
+
+
+class History:
+    """Buffers history and graph-run records and writes them in batches."""
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.duck = duck
+        create_tables(duck)
+        self._row_id = next_row_id(duck)
+        self._tasks: dict[int, HistoryRecord] = {}  # row_id -> record, written at the next flush
+        self._graphs: dict[int, GraphRecord] = {}
+        self._next_rows: list[tuple] | None = None  # replaces NEXT_TABLE at the next flush when set
+
+    def new_id(self) -> int:
+        """A fresh row id."""
+        self._row_id += 1
+        return self._row_id - 1
+
+    def add(self, record: HistoryRecord | GraphRecord) -> None:
+        """Buffer a new record, or mark a changed one for rewriting."""
+        (self._tasks if isinstance(record, HistoryRecord) else self._graphs)[record.row_id] = record
+
+    def set_next_runs(self, rows: list[tuple]) -> None:
+        """The SCHEDULED rows (one per started scheduled root), in NEXT_COLUMNS order."""
+        self._next_rows = rows
+
+    @property
+    def pending(self) -> bool:
+        """Whether a flush has anything to write."""
+        return bool(self._tasks or self._graphs or self._next_rows is not None)
+
+    def flush(self) -> None:
+        """Write buffered records (in one DuckDB transaction)."""
+        if not self.pending:
+            return
+        self.duck.execute("BEGIN TRANSACTION")
+        try:
+            _upsert(self.duck, HISTORY_TABLE, HISTORY_COLUMNS, list(self._tasks.values()))
+            _upsert(self.duck, GRAPHS_TABLE, GRAPH_COLUMNS, list(self._graphs.values()))
+            if self._next_rows is not None:
+                self.duck.execute(f"DELETE FROM {NEXT_TABLE}")
+                if self._next_rows:
+                    marks = ", ".join("?" * len(NEXT_COLUMNS))
+                    self.duck.executemany(f"INSERT INTO {NEXT_TABLE} VALUES ({marks})", self._next_rows)
+            self.duck.execute("COMMIT")
+        except BaseException:
+            self.duck.execute("ROLLBACK")
+            raise
+        self._tasks.clear()
+        self._graphs.clear()
+        self._next_rows = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Query hashes (docs: functions/task_history QUERY_HASH columns; the algorithm is Snowflake's own, not public)
+# ---------------------------------------------------------------------------------------------------------------
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$|\b\d+(?:\.\d+)?\b", re.S)
+
+
+def query_hashes(text: str) -> tuple[str, str]:
+    """(QUERY_HASH, QUERY_PARAMETERIZED_HASH): md5 of the whitespace-normalised text, and of it with literals as '?'."""
+    normal = " ".join(text.split())
+    parameterized = _LITERAL.sub("?", normal)
+    return hashlib.md5(normal.encode()).hexdigest(), hashlib.md5(parameterized.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The SQL behind the table functions (Snowflake-typed virtual views; see table_functions.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+_NOW = f"getvariable('{CLOCK_VARIABLE}')"
+
+
+def _ltz(column: str) -> str:
+    return f"({column} AT TIME ZONE 'UTC')"
+
+
+def task_history_sql() -> str:
+    """Every TASK_HISTORY row visible at the virtual clock: stored runs plus each root's next SCHEDULED run."""
+    running = f"(completed_time IS NOT NULL AND completed_time > {_NOW})"
+    stored = (
+        f"SELECT query_id, name, database_name, schema_name, query_text, condition_text, "
+        f"CASE WHEN {running} THEN '{EXECUTING}' ELSE state END AS state, "
+        f"CASE WHEN {running} THEN NULL ELSE error_code END AS error_code, "
+        f"CASE WHEN {running} THEN NULL ELSE error_message END AS error_message, "
+        f"scheduled_time, query_start_time, next_scheduled_time, "
+        f"CASE WHEN {running} THEN NULL ELSE completed_time END AS completed_time, root_task_id, graph_version, "
+        f"run_id, CASE WHEN {running} THEN NULL ELSE return_value END AS return_value, scheduled_from, "
+        f"attempt_number, config, query_hash, query_hash_version, query_parameterized_hash, "
+        f"query_parameterized_hash_version, graph_run_group_id, backfill_info, row_id "
+        f"FROM {HISTORY_TABLE} WHERE coalesce(query_start_time, scheduled_time) <= {_NOW}"
+    )
+    scheduled = (
+        f"SELECT NULL, name, database_name, schema_name, query_text, condition_text, '{SCHEDULED}', NULL, NULL, "
+        f"scheduled_time, NULL, NULL, NULL, root_task_id, graph_version, run_id, NULL, '{FROM_SCHEDULE}', 1, config, "
+        f"NULL, NULL, NULL, NULL, NULL, NULL, 9223372036854775807 FROM {NEXT_TABLE}"
+    )
+    return (
+        "SELECT query_id AS QUERY_ID, name AS NAME, database_name AS DATABASE_NAME, schema_name AS SCHEMA_NAME, "
+        "query_text AS QUERY_TEXT, condition_text AS CONDITION_TEXT, state AS STATE, error_code AS ERROR_CODE, "
+        f"error_message AS ERROR_MESSAGE, {_ltz('scheduled_time')} AS SCHEDULED_TIME, "
+        f"{_ltz('query_start_time')} AS QUERY_START_TIME, {_ltz('next_scheduled_time')} AS NEXT_SCHEDULED_TIME, "
+        f"{_ltz('completed_time')} AS COMPLETED_TIME, root_task_id AS ROOT_TASK_ID, "
+        "CAST(graph_version AS DECIMAL(38, 0)) AS GRAPH_VERSION, CAST(run_id AS DECIMAL(38, 0)) AS RUN_ID, "
+        "return_value AS RETURN_VALUE, scheduled_from AS SCHEDULED_FROM, "
+        "CAST(attempt_number AS DECIMAL(38, 0)) AS ATTEMPT_NUMBER, config AS CONFIG, query_hash AS QUERY_HASH, "
+        "CAST(query_hash_version AS DECIMAL(38, 0)) AS QUERY_HASH_VERSION, "
+        "query_parameterized_hash AS QUERY_PARAMETERIZED_HASH, "
+        "CAST(query_parameterized_hash_version AS DECIMAL(38, 0)) AS QUERY_PARAMETERIZED_HASH_VERSION, "
+        "graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO, "
+        f"row_id AS \"SNOWSIM_ROW_ID\" FROM ({stored} UNION ALL {scheduled}) "
+        f"WHERE scheduled_time >= {_NOW} - INTERVAL 7 DAY"  # docs: runs of the past 7 days (and the next ones)
+    )
+
+
+def graph_runs_sql(current: bool) -> str:
+    """COMPLETE_TASK_GRAPHS (runs completed in the past 60 minutes) or CURRENT_TASK_GRAPHS (executing + next)."""
+    if current:
+        where = f"completed_time IS NULL OR completed_time > {_NOW}"
+        state = f"'{EXECUTING}'"
+    else:
+        # docs: complete_task_graphs returns runs completed in the past 60 minutes
+        where = f"completed_time <= {_NOW} AND completed_time > {_NOW} - INTERVAL 60 MINUTE"
+        state = "state"
+    cols = (
+        f"root_task_name AS ROOT_TASK_NAME, database_name AS DATABASE_NAME, schema_name AS SCHEMA_NAME, "
+        f"{state} AS STATE, scheduled_from AS SCHEDULED_FROM, first_error_task_name AS FIRST_ERROR_TASK_NAME, "
+        "first_error_code AS FIRST_ERROR_CODE, first_error_message AS FIRST_ERROR_MESSAGE, "
+        f"{_ltz('scheduled_time')} AS SCHEDULED_TIME, {_ltz('query_start_time')} AS QUERY_START_TIME, "
+        f"{_ltz('next_scheduled_time')} AS NEXT_SCHEDULED_TIME, "
+    )
+    if not current:
+        cols += f"{_ltz('completed_time')} AS COMPLETED_TIME, "
+    cols += (
+        "root_task_id AS ROOT_TASK_ID, CAST(graph_version AS DECIMAL(38, 0)) AS GRAPH_VERSION, "
+        "CAST(run_id AS DECIMAL(38, 0)) AS RUN_ID, CAST(attempt_number AS DECIMAL(38, 0)) AS ATTEMPT_NUMBER, "
+        "config AS CONFIG, graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO"
+    )
+    sql = f"SELECT {cols} FROM {GRAPHS_TABLE} WHERE query_start_time <= {_NOW} AND ({where})"
+    if current:
+        sql += (
+            f" UNION ALL SELECT name, database_name, schema_name, '{SCHEDULED}', '{FROM_SCHEDULE}', NULL, NULL, NULL, "
+            f"{_ltz('scheduled_time')}, NULL, NULL, root_task_id, CAST(graph_version AS DECIMAL(38, 0)), "
+            f"CAST(run_id AS DECIMAL(38, 0)), CAST(1 AS DECIMAL(38, 0)), config, NULL, CAST(NULL AS JSON) "
+            f"FROM {NEXT_TABLE}"
+        )
+    return sql
+
+
+TASK_HISTORY_TYPES: dict[str, Any] = {
+    "QUERY_ID": "VARCHAR", "NAME": "VARCHAR", "DATABASE_NAME": "VARCHAR", "SCHEMA_NAME": "VARCHAR",
+    "QUERY_TEXT": "VARCHAR", "CONDITION_TEXT": "VARCHAR", "STATE": "VARCHAR", "ERROR_CODE": "VARCHAR",
+    "ERROR_MESSAGE": "VARCHAR", "SCHEDULED_TIME": "TIMESTAMP_LTZ", "QUERY_START_TIME": "TIMESTAMP_LTZ",
+    "NEXT_SCHEDULED_TIME": "TIMESTAMP_LTZ", "COMPLETED_TIME": "TIMESTAMP_LTZ", "ROOT_TASK_ID": "VARCHAR",
+    "GRAPH_VERSION": "NUMBER(38,0)", "RUN_ID": "NUMBER(38,0)", "RETURN_VALUE": "VARCHAR", "SCHEDULED_FROM": "VARCHAR",
+    "ATTEMPT_NUMBER": "NUMBER(38,0)", "CONFIG": "VARCHAR", "QUERY_HASH": "VARCHAR",
+    "QUERY_HASH_VERSION": "NUMBER(38,0)", "QUERY_PARAMETERIZED_HASH": "VARCHAR",
+    "QUERY_PARAMETERIZED_HASH_VERSION": "NUMBER(38,0)", "GRAPH_RUN_GROUP_ID": "VARCHAR", "BACKFILL_INFO": "OBJECT",
+    "SNOWSIM_ROW_ID": "NUMBER(38,0)",  # internal: newest first among equal SCHEDULED_TIMEs, excluded from output
+}  # fmt: skip
+
+_GRAPH_COMMON = {
+    "ROOT_TASK_NAME": "VARCHAR", "DATABASE_NAME": "VARCHAR", "SCHEMA_NAME": "VARCHAR", "STATE": "VARCHAR",
+    "SCHEDULED_FROM": "VARCHAR", "FIRST_ERROR_TASK_NAME": "VARCHAR", "FIRST_ERROR_CODE": "VARCHAR",
+    "FIRST_ERROR_MESSAGE": "VARCHAR", "SCHEDULED_TIME": "TIMESTAMP_LTZ", "QUERY_START_TIME": "TIMESTAMP_LTZ",
+    "NEXT_SCHEDULED_TIME": "TIMESTAMP_LTZ",
+}  # fmt: skip
+_GRAPH_TAIL = {
+    "ROOT_TASK_ID": "VARCHAR", "GRAPH_VERSION": "NUMBER(38,0)", "RUN_ID": "NUMBER(38,0)",
+    "ATTEMPT_NUMBER": "NUMBER(38,0)", "CONFIG": "VARCHAR", "GRAPH_RUN_GROUP_ID": "VARCHAR", "BACKFILL_INFO": "OBJECT",
+}  # fmt: skip
+COMPLETE_GRAPHS_TYPES = {**_GRAPH_COMMON, "COMPLETED_TIME": "TIMESTAMP_LTZ", **_GRAPH_TAIL}
+CURRENT_GRAPHS_TYPES = {**_GRAPH_COMMON, **_GRAPH_TAIL}
