@@ -179,17 +179,30 @@ def has_data(conn: Connection, stream: CatalogObject, table: CatalogObject) -> b
 
 
 def probe(conn: Connection, name: ObjectName) -> str:
-    """SYSTEM$STREAM_HAS_DATA at run time; an empty stream's answer FALSE also resets its staleness clock (docs)."""
+    """SYSTEM$STREAM_HAS_DATA at run time, as the SQL literal TRUE or FALSE."""
+    return "TRUE" if stream_has_data(conn, name) else "FALSE"
+
+
+def stream_has_data(conn: Connection, name: ObjectName) -> bool:
+    """SYSTEM$STREAM_HAS_DATA: FALSE on an empty stream also resets its staleness clock (docs: system_stream_has_data).
+
+    Task WHEN conditions should call this too, so that idle pipelines keep their streams fresh as in Snowflake.
+    """
     stream = conn.catalog.get("STREAM", name)
     if stream is None:
         raise errors.object_does_not_exist(str(name), "Stream")
     # On a stale stream the docs do not say what the function returns; it raises the stream's error here.
     table = check_readable(conn, stream)
     if has_data(conn, stream, table):
-        return "TRUE"
-    stream.info["last_consumed"] = conn.clock.now().isoformat()
-    conn.catalog.save(stream, structural=False)
-    return "FALSE"
+        return True
+    now = conn.clock.now()
+    previous = datetime.fromisoformat(stream.info["last_consumed"])
+    stream.info["last_consumed"] = now.isoformat()  # the in-memory catalog object: exact at once
+    if now - previous > timedelta(hours=1):
+        # persisted at most hourly: an idle task probing every minute would otherwise write the catalog each time,
+        # and staleness is counted in days
+        conn.catalog.save(stream, structural=False)
+    return False
 
 
 # ---- per-run binding and consumption ---------------------------------------------------------------------------------

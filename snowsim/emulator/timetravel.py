@@ -239,6 +239,8 @@ def _stream_point(conn: Connection, point: Point, table: CatalogObject) -> int:
 def _relation(tr: Translator, table: CatalogObject, node: exp.Table) -> exp.Expression:
     from snowsim.emulator import streams
 
+    if table.kind != "TABLE":
+        raise errors.not_supported(f"time travel and CHANGES on a {table.kind.lower()}", tr.statement)
     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name.name, quoted=True))
     key = f"__tt{len(tr.binders)}"
     name = table.name
