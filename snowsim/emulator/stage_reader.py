@@ -1,0 +1,217 @@
+"""Reads staged files into DuckDB for COPY: one row per record, unparseable records kept apart, all vectorised.
+
+Python only opens, decompresses and decodes each file (the C codecs do the work); splitting into records, JSON
+validation and numbering happen in DuckDB. The result is two temporary tables:
+  ROWS  __FILE, __ORD (dense ordinal over all good records), __LINE, "$1".."$n" (JSON: "$1" is the record as a
+        VARIANT; CSV: the fields as VARCHAR), METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$FILE_CONTENT_KEY,
+        METADATA$FILE_LAST_MODIFIED, METADATA$START_SCAN_TIME  (docs: user-guide/querying-metadata)
+  BAD   __FILE, __LINE, __ROW, __TEXT: records that are not valid JSON (CSV parsing errors are not detected)
+JSON files are newline-delimited documents (blank lines skipped); a file whose lines do not parse but whose whole text
+is one JSON document is read as that single record (a pretty-printed document); STRIP_OUTER_ARRAY = TRUE reads the
+elements of a top-level array. Several multi-line documents in one file are not supported (each line would fail).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from snowsim.emulator import errors
+from snowsim.emulator.file_formats import FileFormat, word
+from snowsim.emulator.identifiers import duck_ident
+from snowsim.emulator.stage_files import StagedFile
+
+if TYPE_CHECKING:
+    import duckdb
+
+ROWS = "__snowsim_copy_rows"
+BAD = "__snowsim_copy_bad"
+_TEXT = "__snowsim_copy_text"
+_RECS = "__snowsim_copy_recs"
+_FILES = "__snowsim_copy_files"
+_WS = "' ' || chr(9) || chr(10) || chr(13)"
+METADATA_COLUMNS = {
+    "METADATA$FILENAME": "VARCHAR",
+    "METADATA$FILE_ROW_NUMBER": "NUMBER(38,0)",
+    "METADATA$FILE_CONTENT_KEY": "VARCHAR",
+    "METADATA$FILE_LAST_MODIFIED": "TIMESTAMP_NTZ",
+    "METADATA$START_SCAN_TIME": "TIMESTAMP_LTZ",
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file a COPY reads: its position in the statement, the staged file and its checksum."""
+
+    index: int
+    file: StagedFile
+    content_key: str
+
+
+def _decompress(data: bytes, compression: str, path: str) -> bytes:
+    kind = compression
+    if kind == "AUTO":
+        kind = "GZIP" if data[:2] == b"\x1f\x8b" else "BZ2" if data[:3] == b"BZh" else (
+            "ZSTD" if data[:4] == b"\x28\xb5\x2f\xfd" else "NONE")
+    if kind == "GZIP":
+        return gzip.decompress(data)
+    if kind == "BZ2":
+        return bz2.decompress(data)
+    if kind == "DEFLATE":
+        return zlib.decompress(data)
+    if kind == "RAW_DEFLATE":
+        return zlib.decompress(data, -15)
+    if kind == "NONE":
+        return data
+    raise errors.not_supported(f"COMPRESSION = {kind} (file {path})", path)
+
+
+def _text(source: SourceFile, fmt: FileFormat) -> str:
+    data = source.file.disk.read_bytes()
+    raw = _decompress(data, word(fmt.get("COMPRESSION") or "AUTO"), source.file.path)
+    # Invalid UTF-8 is replaced rather than reported (Snowflake errors unless REPLACE_INVALID_CHARACTERS = TRUE).
+    text = raw.decode("utf-8", errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text  # SKIP_BYTE_ORDER_MARK defaults to TRUE
+
+
+def _files_table(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> None:
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_FILES} (f INTEGER, name VARCHAR, content_key VARCHAR, "
+                 "last_modified TIMESTAMP)")
+    duck.executemany(f"INSERT INTO {_FILES} VALUES (?, ?, ?, ?)",
+                     [[s.index, s.file.path, s.content_key, s.file.last_modified] for s in sources])
+
+
+def _metadata_projection(scan_time: datetime) -> str:
+    return (
+        "m.name AS \"METADATA$FILENAME\", r.rn AS \"METADATA$FILE_ROW_NUMBER\", "
+        "m.content_key AS \"METADATA$FILE_CONTENT_KEY\", m.last_modified AS \"METADATA$FILE_LAST_MODIFIED\", "
+        f"TIMESTAMPTZ '{scan_time.isoformat(sep=' ')}+00' AS \"METADATA$START_SCAN_TIME\""
+    )
+
+
+def read_json(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: FileFormat, scan_time: datetime,
+              upper_keys: bool = False) -> None:
+    """Build ROWS ("$1" JSON) and BAD from JSON files; `upper_keys` upper-cases top-level keys (case-insensitive
+    MATCH_BY_COLUMN_NAME then looks keys up by upper-case column name)."""
+    _files_table(duck, sources)
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_TEXT} (f INTEGER, content VARCHAR)")
+    for source in sources:
+        duck.execute(f"INSERT INTO {_TEXT} VALUES (?, ?)", [source.index, _text(source, fmt)])
+    if fmt.flag("STRIP_OUTER_ARRAY"):
+        # Elements of the top-level array; a file that is not an array is one bad record. Docs are silent on line
+        # numbers inside an array: the element's position is reported.
+        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
+            SELECT f, generate_subscripts(items, 1) AS line, unnest(items) AS txt, generate_subscripts(items, 1) AS rn
+            FROM (SELECT f, json_extract(content, '$[*]') AS items FROM {_TEXT}
+                  WHERE json_valid(content) AND json_type(content) = 'ARRAY')
+            UNION ALL SELECT f, 1, content, 1 FROM {_TEXT}
+            WHERE NOT (json_valid(content) AND json_type(content) = 'ARRAY') AND trim(content, {_WS}) <> ''""")
+    else:
+        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
+            SELECT f, line, txt, row_number() OVER (PARTITION BY f ORDER BY line) AS rn FROM (
+                SELECT f, generate_subscripts(parts, 1) AS line, unnest(parts) AS txt
+                FROM (SELECT f, string_split(content, chr(10)) AS parts FROM {_TEXT}))
+            WHERE trim(txt, {_WS}) <> ''""")
+        # A pretty-printed document: its lines fail one by one, but the whole text parses.
+        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
+            WITH whole AS (SELECT f, content FROM {_TEXT}
+                           WHERE f IN (SELECT f FROM {_RECS} WHERE NOT json_valid(txt)) AND json_valid(content))
+            SELECT * FROM {_RECS} WHERE f NOT IN (SELECT f FROM whole)
+            UNION ALL SELECT f, 1, content, 1 FROM whole""")
+    # Snowflake rejects duplicate keys unless ALLOW_DUPLICATE = TRUE; checked on the top-level object only. Every
+    # JSON function sits behind `CASE WHEN ok`: DuckDB evaluates CASE branches only for the rows that take them.
+    dup = "FALSE" if fmt.flag("ALLOW_DUPLICATE") else (
+        "CASE WHEN ok AND json_type(CASE WHEN ok THEN txt END) = 'OBJECT' THEN "
+        "len(json_keys(txt)) <> len(list_distinct(json_keys(txt))) ELSE FALSE END")
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_RECS} AS SELECT *, json_valid(txt) AS ok FROM {_RECS}")
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_RECS} AS SELECT *, ok AND NOT ({dup}) AS good FROM {_RECS}")
+    duck.execute(f"""CREATE OR REPLACE TEMP TABLE {BAD} AS
+        SELECT f AS __FILE, line AS __LINE, rn AS __ROW, txt AS __TEXT FROM {_RECS} WHERE NOT good""")
+    # Same VARIANT text convention as PARSE_JSON (macros.py): containers minified, scalars keep their text.
+    variant = (f"CASE WHEN NOT good THEN NULL WHEN json_type(txt) IN ('OBJECT', 'ARRAY') THEN json(txt) "
+               f"ELSE CAST(trim(txt, {_WS}) AS JSON) END")
+    if upper_keys:
+        variant = (f"CASE WHEN NOT good THEN NULL WHEN json_type(txt) = 'OBJECT' THEN to_json(map_from_entries(list_transform(json_keys(txt), "
+                   f"lambda k: {{'k': upper(k), 'v': json_extract(txt, k)}}))) ELSE {variant} END")
+    duck.execute(f"""CREATE OR REPLACE TEMP TABLE {ROWS} AS
+        SELECT r.f AS __FILE, row_number() OVER (ORDER BY r.f, r.rn) AS __ORD, r.line AS __LINE, {variant} AS "$1",
+               {_metadata_projection(scan_time)}
+        FROM (SELECT * FROM {_RECS} WHERE good) AS r JOIN {_FILES} AS m USING (f)""")
+    duck.execute(f"DROP TABLE IF EXISTS {_TEXT}")
+    duck.execute(f"DROP TABLE IF EXISTS {_RECS}")
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def read_csv(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: FileFormat, scan_time: datetime,
+             width: int) -> dict[int, int]:
+    """Build ROWS ("$1".."$width" VARCHAR) from CSV files with DuckDB's CSV reader; returns each file's field count.
+
+    Each row's fields are numbered as in the file; a file's field count is what DuckDB's sniffer finds (rows with
+    fewer fields are padded with NULL). Line numbers assume no field spans lines.
+    """
+    _files_table(duck, sources)
+    fields = ", ".join(f'"${i}" VARCHAR' for i in range(1, width + 1))
+    meta = ", ".join(f"{duck_ident(k)} {t}" for k, t in (
+        ("METADATA$FILENAME", "VARCHAR"), ("METADATA$FILE_ROW_NUMBER", "BIGINT"), ("METADATA$FILE_CONTENT_KEY", "VARCHAR"),
+        ("METADATA$FILE_LAST_MODIFIED", "TIMESTAMP"), ("METADATA$START_SCAN_TIME", "TIMESTAMPTZ")))
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} (__FILE INTEGER, __ORD BIGINT, __LINE BIGINT, "
+                 f"{fields}{', ' if fields else ''}{meta})")
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {BAD} (__FILE INTEGER, __LINE BIGINT, __ROW BIGINT, __TEXT VARCHAR)")
+    options = (f"header = false, all_varchar = true, null_padding = true, parallel = false, auto_detect = true, "
+               f"delim = {_lit(_single(fmt.get('FIELD_DELIMITER'), ','))}, "
+               f"quote = {_lit(_single(fmt.get('FIELD_OPTIONALLY_ENCLOSED_BY'), ''))}, "
+               f"escape = {_lit(_single(fmt.get('ESCAPE'), ''))}, skip = {int(fmt.get('SKIP_HEADER') or 0)}")
+    null_if = ", ".join(_lit(v) for v in (fmt.get("NULL_IF") or []))
+    counts: dict[int, int] = {}
+    offset = 0
+    with tempfile.TemporaryDirectory(prefix="snowsim-csv-") as tmpdir:
+        for source in sources:
+            text = _text(source, fmt)
+            counts[source.index] = 0
+            if not text.strip():
+                continue
+            path = os.path.join(tmpdir, f"{source.index}.csv")  # DuckDB's CSV reader reads files, not strings
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            reader = f"read_csv({_lit(path)}, {options})"
+            names = duck.sql(f"SELECT * FROM {reader} LIMIT 0").columns
+            counts[source.index] = len(names)
+            picked = []
+            for i in range(1, width + 1):
+                value = duck_ident(names[i - 1]) if i <= len(names) else "NULL"
+                if fmt.flag("TRIM_SPACE"):
+                    value = f"trim({value})"
+                if null_if:
+                    value = f"CASE WHEN {value} IN ({null_if}) THEN NULL ELSE {value} END"
+                picked.append(value)
+            skip = int(fmt.get("SKIP_HEADER") or 0)
+            duck.execute(f"""INSERT INTO {ROWS}
+                SELECT {source.index}, {offset} + rn, {skip} + rn, {''.join(v + ', ' for v in picked)}
+                       {_lit(source.file.path)}, rn, {_lit(source.content_key)},
+                       TIMESTAMP {_lit(source.file.last_modified.isoformat(sep=' '))},
+                       TIMESTAMPTZ '{scan_time.isoformat(sep=' ')}+00'
+                FROM (SELECT *, row_number() OVER () AS rn FROM {reader})""")
+            offset += duck.execute(f"SELECT count(*) FROM {ROWS} WHERE __FILE = ?", [source.index]).fetchone()[0]
+    return counts
+
+
+def _single(value: object, default: str) -> str:
+    if value is None:
+        return default
+    text = str(value)
+    return "" if text.upper() == "NONE" else text
+
+
+def cleanup(duck: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temporary tables."""
+    for name in (ROWS, BAD, _TEXT, _RECS, _FILES):
+        duck.execute(f"DROP TABLE IF EXISTS {name}")
