@@ -241,9 +241,9 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     check = None
     if multi and tr.session.flag("ERROR_ON_NONDETERMINISTIC_UPDATE"):
         check = _duplicate_check(obj, "TRUE")
-    counts = [("number of rows updated", f"SELECT count(*) FROM {TEMP}_one")]
-    if multi:
-        counts.append(("number of multi-joined rows updated", f"SELECT count(*) - count(DISTINCT __trid) FROM {TEMP}"))
+    # docs (sql/update): the result always has both columns
+    counts = [("number of rows updated", f"SELECT count(*) FROM {TEMP}_one"),
+              ("number of multi-joined rows updated", f"SELECT count(*) - count(DISTINCT __trid) FROM {TEMP}")]
     return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0)
 
 

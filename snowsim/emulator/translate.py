@@ -205,7 +205,7 @@ class Translator:
                 catalog=self.session.database,
                 db=self.session.schema,
                 quote_identifiers=True,
-                expand_stars=False,
+                expand_stars=True,
                 validate_qualify_columns=True,
             )
         except OptimizeError as exc:
