@@ -221,7 +221,7 @@ def table_kind(obj: CatalogObject) -> str:
 
 def change_tracking(conn: Connection, obj: CatalogObject) -> bool:
     """Change tracking is on when set explicitly or once a stream exists on the table (docs: streams-intro)."""
-    if obj.info.get("change_tracking"):
+    if obj.info.get("change_tracking") or str(obj.info.get("CHANGE_TRACKING", "")).upper() == "TRUE":
         return True
     return any(s.info.get("table_id") == obj.info.get("id") for s in conn.catalog.all("STREAM"))
 
