@@ -1,0 +1,178 @@
+"""What `sim run` does around the runner: resolve its inputs, pick the display, print and write the outcome."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from snowsim.project import Project, UnknownName
+from snowsim.simulator.durations import parse_duration
+from snowsim.simulator.pipeline import PipelineError
+from snowsim.simulator.results import RunConfigError
+from snowsim.simulator.scenario import ScenarioError
+from snowsim.tui.live import LiveDisplay
+from snowsim.tui.observers import Fanout
+from snowsim.tui.pace import Pacer, parse_speed
+from snowsim.tui.plain import PlainProgress
+from snowsim.tui.summary import all_table, checks_table, failing_rows, verdict
+
+TARGETS = ("emulator", "snowflake")
+KEPT_RUNS = Path(".snowsim") / "runs"
+# The live screen wants a sample per simulated minute at least; the runner's default may be coarser.
+SAMPLE_EVERY = timedelta(minutes=1)
+
+
+class LiveTargetUnavailable(RunConfigError):
+    """--target snowflake before the live target exists."""
+
+
+# What a run can raise for bad input (exit 2, one line): names, files, options, SQL a target rejects at deploy.
+BAD_INPUT = (ScenarioError, PipelineError, RunConfigError, UnknownName)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The validated options every run of one command shares."""
+
+    target: str
+    seed: int | None
+    duration: timedelta | None
+    speed: float | None  # None: flat out
+
+    @classmethod
+    def parse(cls, *, target: str, seed: int | None, duration: str | None, speed: str) -> RunOptions:
+        """Validate the raw option values; ValueError carries the one line to show."""
+        target = target.strip().lower()
+        if target not in TARGETS:
+            raise ValueError(f"unknown target {target!r} (use emulator or snowflake)")
+        delta = None
+        if duration is not None:
+            delta = parse_duration(duration)
+            if delta <= timedelta(0):
+                raise ValueError(f"invalid duration {duration!r}: must be greater than 0")
+        return cls(target, seed, delta, parse_speed(speed))
+
+    def overrides(self) -> dict[str, Any]:
+        """Scenario fields the options replace."""
+        return {"duration": self.duration} if self.duration is not None else {}
+
+
+def resolve(project: Project, scenario_ref: str, pipeline_ref: str | None, options: RunOptions) -> tuple[Any, Any]:
+    """The validated scenario (with overrides) and pipeline (the option's, else the scenario's own)."""
+    scenario = project.load_scenario(scenario_ref, **options.overrides())
+    return scenario, project.load_pipeline(pipeline_ref or scenario.pipeline)
+
+
+def kept_db_path(scenario: str, now: datetime, root: Path | None = None) -> Path:
+    """Where --keep puts the emulator file: .snowsim/runs/<scenario>-<timestamp>.duckdb."""
+    folder = (root or Path.cwd()) / KEPT_RUNS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{scenario}-{now:%Y%m%d-%H%M%S}.duckdb"
+
+
+def run_one(scenario: Any, pipeline: Any, options: RunOptions, *, db_path: Path | None, console: Console,
+            live: bool, transient: bool = False) -> Any:
+    """Run one scenario with the live screen (or plain progress lines) and the pacer; return the RunResult."""
+    runner = _runner()
+    display: Any = (LiveDisplay(console, speed=options.speed, transient=transient, show_checks=not transient)
+                    if live else PlainProgress(console))
+    pacer = Pacer(options.speed) if options.speed else None
+    with display if isinstance(display, LiveDisplay) else contextlib.nullcontext():
+        try:
+            return runner(scenario, target=options.target, pipeline=pipeline, seed=options.seed,
+                          db_path=str(db_path) if db_path else None, observer=Fanout(display, pacer),
+                          sample_every=SAMPLE_EVERY)
+        except RunConfigError:
+            if options.target == "snowflake":  # until issue 7 lands the live target refuses to start
+                raise LiveTargetUnavailable(
+                    "the live target (--target snowflake) is not available yet; use --target emulator") from None
+            raise
+
+
+def _runner() -> Any:
+    from snowsim.simulator import run_scenario  # noqa: PLC0415 - imported on first run: commands stay fast to start
+
+    return run_scenario
+
+
+def print_summary(console: Console, result: Any, *, checks_shown: bool) -> None:
+    """The checks (unless the live screen's last frame showed them), failing rows, and the verdict."""
+    if not checks_shown:
+        console.print(checks_table(result))
+    rows = failing_rows(result)
+    if rows is not None:
+        console.print(rows)
+    if not checks_shown:
+        console.print(verdict(result))
+
+
+def one_line(result: Any) -> Text:
+    """`✓ late_events on caves_albert  6/6 checks  3,604 events  12.3s` for `sim run all`."""
+    passed = sum(1 for c in result.checks if c.passed)
+    ok = result.exit_code == 0
+    return Text.assemble(
+        ("✓ " if ok else "✗ ", "bold green" if ok else "bold red"),
+        (_name(result.scenario), "bold"),
+        f" on {_name(result.pipeline)}  {passed}/{len(result.checks)} checks  "
+        f"{result.events_delivered:,} events  {result.wall_seconds:,.1f}s",
+    )
+
+
+def print_all(console: Console, results: Sequence[Any]) -> None:
+    """The table of `sim run all` and a last line with the totals."""
+    console.print(all_table(results))
+    failed = [r for r in results if r.exit_code != 0]
+    style = "bold red" if failed else "bold green"
+    console.print(Text(f"{len(results) - len(failed)}/{len(results)} scenarios passed", style=style))
+
+
+def write_reports(result: Any, *, json_path: Path | None, junit: Path | None) -> None:
+    """--json and --junit for one run."""
+    if json_path is not None:
+        result.write_json(json_path)
+    if junit is not None:
+        result.write_junit(junit)
+
+
+def write_all_reports(results: Sequence[Any], *, json_path: Path | None, junit: Path | None) -> None:
+    """--json (an array of results) and --junit (one <testsuites> with a suite per scenario) for `sim run all`."""
+    if json_path is not None:
+        records = [_json(r) for r in results]
+        json_path.write_text(json.dumps(records, indent=2, default=str) + "\n", encoding="utf-8")
+    if junit is not None:
+        suites = ET.Element("testsuites")
+        for result in results:
+            suites.extend(_junit_suites(result, junit))
+        for attr in ("tests", "failures", "errors"):
+            suites.set(attr, str(sum(int(s.get(attr, "0")) for s in suites)))
+        ET.indent(suites)
+        junit.write_text(ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n", encoding="utf-8")
+
+
+def _json(result: Any) -> Any:
+    data = result.to_json()
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def _junit_suites(result: Any, near: Path) -> list[ET.Element]:
+    # RunResult writes one run's report; read it back and lift its suites into the combined document.
+    scratch = near.with_name(f".{near.name}.{_name(result.scenario)}.tmp")
+    try:
+        result.write_junit(scratch)
+        root = ET.parse(scratch).getroot()
+    finally:
+        scratch.unlink(missing_ok=True)
+    return [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "name", value))

@@ -1,0 +1,84 @@
+"""The end of a run: the checks table, failing rows, a one-line verdict, and the table of `sim run all`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from snowsim.simulator.durations import format_duration
+from snowsim.tui import figures
+
+SAMPLE_ROWS_SHOWN = 5
+
+
+def checks_table(result: Any) -> Table:
+    """One row per check: PASS/FAIL, its name and type, and what it found."""
+    table = Table(title="checks", title_justify="left", title_style="bold", expand=True, show_edge=False)
+    table.add_column("", width=6, no_wrap=True)
+    table.add_column("check", no_wrap=True, overflow="ellipsis", max_width=48)
+    table.add_column("type", style="dim", no_wrap=True)
+    table.add_column("result", overflow="fold", ratio=1)
+    for check in result.checks:
+        status = Text("✓ PASS", style="bold green") if check.passed else Text("✗ FAIL", style="bold red")
+        table.add_row(status, check.name, check.type, check.message)
+    if not result.checks:
+        table.add_row("", Text("no checks", style="dim"), "", "")
+    return table
+
+
+def failing_rows(result: Any, limit: int = SAMPLE_ROWS_SHOWN) -> Group | None:
+    """For each failed check with sample rows, a small table of the first few (what a person looks at first)."""
+    parts = []
+    for check in result.checks:
+        rows = list(getattr(check, "sample_rows", None) or [])
+        if check.passed or not rows:
+            continue
+        table = Table(title=f"{check.name}: {len(rows):,} sample rows", title_justify="left", title_style="red",
+                      show_edge=False)
+        columns = list(rows[0]) if isinstance(rows[0], dict) else [f"col{i + 1}" for i in range(len(rows[0]))]
+        for column in columns:
+            table.add_column(str(column), overflow="fold")
+        for row in rows[:limit]:
+            values = row.values() if isinstance(row, dict) else row
+            table.add_row(*(_cell(v) for v in values))
+        parts.append(table)
+    return Group(*parts) if parts else None
+
+
+def verdict(result: Any) -> Text:
+    """'PASSED 6/6 checks · 3,604 events · 1h simulated in 12.3s' (or FAILED with the failing count)."""
+    passed = sum(1 for c in result.checks if c.passed)
+    ok = result.exit_code == 0
+    simulated = format_duration(result.ended_at - result.started_at)
+    return Text.assemble(
+        ("PASSED" if ok else "FAILED", "bold green" if ok else "bold red"),
+        f" {passed}/{len(result.checks)} checks · {figures.count(result.events_delivered)} events delivered · "
+        f"{simulated} simulated in {result.wall_seconds:,.1f}s",
+    )
+
+
+def all_table(results: Sequence[Any]) -> Table:
+    """`sim run all`: one row per scenario, and a total."""
+    table = Table(title="scenarios", title_justify="left", title_style="bold", show_edge=False)
+    for name, justify in (("", "left"), ("scenario", "left"), ("pipeline", "left"), ("checks", "right"),
+                          ("events", "right"), ("wall", "right"), ("failed checks", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "failed checks")  # type: ignore[arg-type]
+    for result in results:
+        passed = sum(1 for c in result.checks if c.passed)
+        status = Text("✓ PASS", style="bold green") if result.exit_code == 0 else Text("✗ FAIL", style="bold red")
+        failed = ", ".join(c.name for c in result.checks if not c.passed)
+        table.add_row(status, _name(result.scenario), _name(result.pipeline), f"{passed}/{len(result.checks)}",
+                      figures.count(result.events_delivered), f"{result.wall_seconds:,.1f}s", failed)
+    return table
+
+
+def _cell(value: Any) -> Text:
+    return Text("NULL", style="dim") if value is None else Text(str(value))
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "name", value))
