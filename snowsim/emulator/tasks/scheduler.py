@@ -78,6 +78,11 @@ def error_code(exc: sf.Error) -> str | None:
     return None if errno is None else (f"{errno:06d}" if errno >= 0 else str(errno))
 
 
+def error_message(exc: sf.Error) -> str:
+    """ERROR_MESSAGE as TASK_HISTORY shows it: the text without the connector's 'errno (sqlstate): ' prefix."""
+    return getattr(exc, "raw_msg", None) or exc.msg
+
+
 @dataclass
 class _Group:
     """A graph run group: the first run and its retries (same RUN_ID and GRAPH_RUN_GROUP_ID)."""
@@ -435,7 +440,7 @@ class Scheduler:
         try:
             state, ends, failure, skipped = self._execute(run, task, now)
         except errors.NotSupportedError as exc:
-            state, ends, failure, skipped, unsupported = FAILED, now, (None, exc.msg), False, exc
+            state, ends, failure, skipped, unsupported = FAILED, now, (None, error_message(exc)), False, exc
         finally:
             self.current = None
         record.state, record.completed_time = state, ends
@@ -462,7 +467,7 @@ class Scheduler:
         with body.in_session(self.conn, session):
             try:
                 if d.when:
-                    if fast is None:
+                    if fast is None and self._needs_variable(task):
                         self._set_variable(run, task)
                         variable_set = True
                     if not self._condition(task, fast):
@@ -473,7 +478,7 @@ class Scheduler:
                     seconds = timeout_ms // 1000
                     message = f"Statement reached its statement or warehouse timeout of {seconds:,} second(s) and was canceled."
                     return FAILED, now + timedelta(milliseconds=timeout_ms), (TIMEOUT_CODE, message), False
-                if not variable_set:
+                if not variable_set and self._needs_variable(task):
                     self._set_variable(run, task)
                     variable_set = True
                 body.run(self.conn, d.body)
@@ -481,7 +486,7 @@ class Scheduler:
             except errors.NotSupportedError:
                 raise
             except sf.Error as exc:
-                return FAILED, now, (error_code(exc), exc.msg), False
+                return FAILED, now, (error_code(exc), error_message(exc)), False
             finally:
                 if variable_set:
                     self.conn.duck.execute(system_functions.RESET_VARIABLE_SQL)
@@ -511,6 +516,11 @@ class Scheduler:
             with body.in_session(self.conn, session):
                 return conditions.evaluate_sql(self.conn, when)
         return conditions.evaluate_sql(self.conn, when)
+
+    def _needs_variable(self, task: Task) -> bool:
+        """Whether the WHEN or body calls a task system function (publishing the values costs a DuckDB statement)."""
+        text = f"{task.definition.when or ''} {task.definition.body}".upper()
+        return any(f in text for f in system_functions.READ_FUNCTIONS)
 
     def _set_variable(self, run: _Run, task: Task) -> None:
         group = run.group
