@@ -18,14 +18,21 @@ def split_statements(script: str) -> list[str]:
     out: list[str] = []
     start = 0
     block = 0  # BEGIN ... END nesting (Scripting blocks, e.g. a task body)
+    declared = 0  # DECLARE sections waiting for their BEGIN: DECLARE ... BEGIN ... END is one block
     case = 0  # CASE ... END nesting inside expressions
     tokens = list(_LEX.finditer(script))
     for i, m in enumerate(tokens):
         if m.lastgroup == "word":
             word = m.group().upper()
             nxt = _next_word(tokens, i)
-            if word == "BEGIN" and nxt not in _NOT_A_BLOCK and not _next_is_semi(tokens, i):
-                block += 1
+            if word == "DECLARE":
+                block += 1  # its declarations end with ';' too (docs: developer-guide/snowflake-scripting/blocks)
+                declared += 1
+            elif word == "BEGIN" and nxt not in _NOT_A_BLOCK and not _next_is_semi(tokens, i):
+                if declared:
+                    declared -= 1  # the body of the DECLARE section's block, already counted
+                else:
+                    block += 1
             elif word == "CASE":
                 case += 1
             elif word == "END":
