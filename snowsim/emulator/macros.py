@@ -1,16 +1,167 @@
 """DuckDB macros that give Snowflake semantics to VARIANT and conversion functions, vectorised in SQL.
 
 Runtime errors are raised with error('SF#<errno>|<sqlstate>|<message>') so the cursor re-raises them as the
-connector's exception with Snowflake's code (see errors.translate_duckdb_error).
+connector's exception with Snowflake's code (see errors.translate_duckdb_error). The macros are expanded inline by
+DuckDB, so they cost what the equivalent CASE expressions cost; the rewrites in functions.py / variant.py /
+conversion.py call them by name.
+
+A VARIANT is stored as DuckDB JSON: SQL NULL is a missing value, the JSON text 'null' is Snowflake's JSON null
+(docs: user-guide/semistructured-considerations, "NULL values").
 """
 
 from __future__ import annotations
 
 import duckdb
 
+
+def _err(errno: int, sqlstate: str, message_sql: str) -> str:
+    """SQL calling error() with a Snowflake-coded message; message_sql is a SQL string expression."""
+    return f"error('SF#{errno}|{sqlstate}|' || {message_sql})"
+
+
+def _q(expr: str) -> str:
+    # the value quoted as Snowflake quotes it in conversion errors: 'abc'
+    return f"'''' || {expr} || ''''"
+
+
+# Snowflake's TO_BOOLEAN string spellings (docs: sql-reference/functions/to_boolean).
+_TRUE = "('true', 't', 'yes', 'y', 'on', '1')"
+_FALSE = "('false', 'f', 'no', 'n', 'off', '0')"
+# JSON whitespace (PARSE_JSON of a whitespace-only string is NULL, docs: parse_json usage notes)
+_WS = "' \t\n\r'"
+
 MACROS: list[str] = [
-    # anything -> VARIANT (a VARCHAR becomes a JSON string, JSON stays as it is)
-    "CREATE OR REPLACE MACRO sf_to_variant(x) AS to_json(x)",
+    # anything -> VARIANT (a VARCHAR becomes a JSON string, JSON stays as it is, keeping its text: TYPEOF reads
+    # 1.2e2 as DOUBLE and 120.0 as DECIMAL from it). typeof() is constant, so only one branch is ever evaluated.
+    """CREATE OR REPLACE MACRO sf_to_variant(x) AS CASE WHEN typeof(x) = 'JSON'
+        THEN TRY_CAST(CAST(x AS VARCHAR) AS JSON) ELSE to_json(x) END""",
+    # ---- PARSE_JSON (docs: sql-reference/functions/parse_json) ---------------------------------------------
+    # '' and whitespace -> NULL; scalars keep their text (TYPEOF tells 123.45 from 1.2e2 by it); containers are
+    # minified. Duplicate keys are detected at the top level only (see variant.py).
+    # Functions that throw on invalid JSON only ever see valid text (constant folding evaluates every CASE branch).
+    f"""CREATE OR REPLACE MACRO sf_valid_json(s) AS CASE WHEN json_valid(s) AND trim(s, {_WS}) <> '' THEN s END""",
+    """CREATE OR REPLACE MACRO sf_json_or_null(s) AS CASE
+        WHEN json_type(sf_valid_json(s)) IN ('OBJECT', 'ARRAY') THEN json(sf_valid_json(s))
+        ELSE TRY_CAST(trim(sf_valid_json(s), ' \t\n\r') AS JSON) END""",
+    """CREATE OR REPLACE MACRO sf_json_dup_key(s) AS CASE WHEN json_type(sf_valid_json(s)) = 'OBJECT' THEN
+        list_filter(json_keys(sf_valid_json(s)), lambda k, i: list_position(json_keys(sf_valid_json(s)), k) < i)[1]
+        END""",
+    # 0-based position of the ':' after the second occurrence of the duplicated key (as Snowflake reports it)
+    """CREATE OR REPLACE MACRO sf_json_dup_pos(s, k) AS
+        strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k)) + length(to_json(k))
+        + strpos(substr(s, strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k))
+                        + length(to_json(k))), ':') - 2""",
+    # Snowflake's parser reads the bare keywords in any case (docs: PARSE_JSON('NULL') is a JSON null)
+    f"""CREATE OR REPLACE MACRO sf_parse_json(s) AS CASE
+        WHEN s IS NULL OR trim(s, {_WS}) = '' THEN NULL
+        WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
+        WHEN NOT json_valid(s) THEN {_err(100069, '22P02', "'Error parsing JSON: invalid JSON text (snowsim accepts strict JSON only): ' || left(s, 100)")}
+        WHEN sf_json_dup_key(s) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(s)) || ', pos ' || sf_json_dup_pos(s, sf_json_dup_key(s))")}
+        ELSE sf_json_or_null(s) END""",
+    f"""CREATE OR REPLACE MACRO sf_try_parse_json(s) AS CASE
+        WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
+        WHEN sf_json_dup_key(s) IS NULL THEN sf_json_or_null(s) END""",
+    # ---- VARIANT -> scalar ----------------------------------------------------------------------------------
+    # VARCHAR: strings unquoted, JSON null -> SQL NULL, floats without trailing zeros (docs: data-type-conversion)
+    r"""CREATE OR REPLACE MACRO sf_variant_text(v) AS CASE json_type(v)
+        WHEN 'VARCHAR' THEN v ->> '$'
+        WHEN 'NULL' THEN NULL
+        WHEN 'DOUBLE' THEN regexp_replace(CAST(json(v) AS VARCHAR), '\.0$', '')
+        WHEN 'OBJECT' THEN CAST(json(v) AS VARCHAR)
+        WHEN 'ARRAY' THEN CAST(json(v) AS VARCHAR)
+        ELSE trim(CAST(v AS VARCHAR), ' ') END""",
+    # the text a numeric conversion parses: booleans are 0/1, strings are parsed (docs: to_decimal, VARIANT input)
+    f"""CREATE OR REPLACE MACRO sf_variant_num_text(v, target) AS CASE json_type(v)
+        WHEN 'NULL' THEN NULL
+        WHEN 'BOOLEAN' THEN CASE WHEN CAST(v AS VARCHAR) = 'true' THEN '1' ELSE '0' END
+        WHEN 'VARCHAR' THEN v ->> '$'
+        WHEN 'OBJECT' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to ' || target")}
+        WHEN 'ARRAY' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to ' || target")}
+        ELSE trim(CAST(v AS VARCHAR), ' ') END""",
+    # ---- text -> number (docs: to_decimal: 100038 not recognized, 100039 out of range) --------------------
+    # d is TRY_CAST(s AS DECIMAL(p,s)) computed by the caller (type parameters cannot be macro arguments);
+    # DuckDB rounds half away from zero like Snowflake.
+    f"""CREATE OR REPLACE MACRO sf_check_number(s, d) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN d IS NOT NULL THEN d
+        WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
+        ELSE {_err(100039, '22003', "'Numeric value ' || " + _q('s') + " || ' is out of range'")} END""",
+    f"""CREATE OR REPLACE MACRO sf_text_to_double(s) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN TRY_CAST(trim(s) AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
+        ELSE TRY_CAST(trim(s) AS DOUBLE) END""",
+    # ---- text -> BOOLEAN (docs: to_boolean) -------------------------------------------------------------------
+    f"""CREATE OR REPLACE MACRO sf_try_text_to_boolean(s) AS CASE
+        WHEN lower(trim(s)) IN {_TRUE} THEN TRUE WHEN lower(trim(s)) IN {_FALSE} THEN FALSE END""",
+    f"""CREATE OR REPLACE MACRO sf_text_to_boolean(s) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN sf_try_text_to_boolean(s) IS NOT NULL THEN sf_try_text_to_boolean(s)
+        ELSE {_err(100037, '22018', "'Boolean value ' || " + _q('s') + " || ' is not recognized'")} END""",
+    f"""CREATE OR REPLACE MACRO sf_variant_to_boolean(v) AS CASE json_type(v)
+        WHEN 'NULL' THEN NULL
+        WHEN 'BOOLEAN' THEN CAST(v AS VARCHAR) = 'true'
+        WHEN 'VARCHAR' THEN sf_text_to_boolean(v ->> '$')
+        WHEN 'OBJECT' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to BOOLEAN'")}
+        WHEN 'ARRAY' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to BOOLEAN'")}
+        ELSE TRY_CAST(CAST(v AS VARCHAR) AS DOUBLE) <> 0 END""",
+    # ---- text -> DATE / TIMESTAMP (docs: date-time input formats, AUTO detection) -----------------------------
+    # An integer string is seconds/ms/us/ns since the epoch by magnitude (docs: to_timestamp usage notes).
+    """CREATE OR REPLACE MACRO sf_epoch_to_ntz(n) AS CASE
+        WHEN abs(n) < 31536000000 THEN make_timestamp(TRY_CAST(n * 1000000 AS BIGINT))
+        WHEN abs(n) < 31536000000000 THEN make_timestamp(TRY_CAST(n * 1000 AS BIGINT))
+        WHEN abs(n) < 31536000000000000 THEN make_timestamp(TRY_CAST(n AS BIGINT))
+        ELSE make_timestamp(TRY_CAST(n // 1000 AS BIGINT)) END""",
+    r"""CREATE OR REPLACE MACRO sf_try_text_to_ntz(s) AS CASE
+        WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN sf_epoch_to_ntz(TRY_CAST(trim(s) AS HUGEINT))
+        ELSE coalesce(TRY_CAST(trim(s) AS TIMESTAMP), try_strptime(trim(s), '%d-%b-%Y %H:%M:%S'),
+                      try_strptime(trim(s), '%d-%b-%Y'), try_strptime(trim(s), '%m/%d/%Y %H:%M:%S'),
+                      try_strptime(trim(s), '%m/%d/%Y')) END""",
+    f"""CREATE OR REPLACE MACRO sf_text_to_ntz(s) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN sf_try_text_to_ntz(s) IS NOT NULL THEN sf_try_text_to_ntz(s)
+        ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
+    r"""CREATE OR REPLACE MACRO sf_try_text_to_ltz(s) AS CASE
+        WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(trim(s) AS HUGEINT)))
+        ELSE coalesce(TRY_CAST(trim(s) AS TIMESTAMPTZ), CAST(sf_try_text_to_ntz(s) AS TIMESTAMPTZ)) END""",
+    f"""CREATE OR REPLACE MACRO sf_text_to_ltz(s) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN sf_try_text_to_ltz(s) IS NOT NULL THEN sf_try_text_to_ltz(s)
+        ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
+    """CREATE OR REPLACE MACRO sf_try_text_to_date(s) AS
+        coalesce(TRY_CAST(trim(s) AS DATE), CAST(sf_try_text_to_ntz(s) AS DATE))""",
+    f"""CREATE OR REPLACE MACRO sf_text_to_date(s) AS CASE
+        WHEN s IS NULL THEN NULL
+        WHEN sf_try_text_to_date(s) IS NOT NULL THEN sf_try_text_to_date(s)
+        ELSE {_err(100040, '22007', "'Date ' || " + _q('s') + " || ' is not recognized'")} END""",
+    # a VARIANT number is an epoch value; anything else goes through its text
+    """CREATE OR REPLACE MACRO sf_variant_to_ntz(v) AS CASE
+        WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT))
+        ELSE sf_text_to_ntz(sf_variant_num_text(v, 'TIMESTAMP_NTZ')) END""",
+    """CREATE OR REPLACE MACRO sf_variant_to_ltz(v) AS CASE
+        WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT)))
+        ELSE sf_text_to_ltz(sf_variant_num_text(v, 'TIMESTAMP_LTZ')) END""",
+    """CREATE OR REPLACE MACRO sf_variant_to_date(v) AS CASE
+        WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN CAST(sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT)) AS DATE)
+        ELSE sf_text_to_date(sf_variant_num_text(v, 'DATE')) END""",
+    # ---- scalar -> VARCHAR in Snowflake's default output formats (docs: parameters *_OUTPUT_FORMAT) ----------
+    r"""CREATE OR REPLACE MACRO sf_double_text(d) AS regexp_replace(CAST(d AS VARCHAR), '\.0$', '')""",
+    """CREATE OR REPLACE MACRO sf_ntz_text(t) AS strftime(t, '%Y-%m-%d %H:%M:%S.%g')""",
+    """CREATE OR REPLACE MACRO sf_ltz_text(t) AS strftime(t, '%Y-%m-%d %H:%M:%S.%g ')
+        || CASE WHEN date_part('timezone', t) < 0 THEN '-' ELSE '+' END
+        || lpad(CAST(abs(date_part('timezone', t)) // 3600 AS VARCHAR), 2, '0')
+        || lpad(CAST(abs(date_part('timezone', t)) % 3600 // 60 AS VARCHAR), 2, '0')""",
+    # ---- TYPEOF (docs: sql-reference/functions/typeof) ------------------------------------------------------
+    # A JSON number with a fraction is DECIMAL unless written in scientific notation (docs: parse_json usage notes);
+    # nested numbers were minified by PARSE_JSON, so only a top-level scalar keeps its notation.
+    """CREATE OR REPLACE MACRO sf_typeof(v) AS CASE json_type(v)
+        WHEN 'NULL' THEN 'NULL_VALUE'
+        WHEN 'BIGINT' THEN 'INTEGER' WHEN 'UBIGINT' THEN 'INTEGER'
+        WHEN 'DOUBLE' THEN CASE WHEN contains(lower(CAST(v AS VARCHAR)), 'e') THEN 'DOUBLE' ELSE 'DECIMAL' END
+        WHEN 'VARCHAR' THEN 'VARCHAR' WHEN 'BOOLEAN' THEN 'BOOLEAN'
+        WHEN 'ARRAY' THEN 'ARRAY' WHEN 'OBJECT' THEN 'OBJECT' END""",
+    # HASH: DuckDB's 64-bit hash reinterpreted as Snowflake's signed NUMBER(19,0); values differ from Snowflake's
+    """CREATE OR REPLACE MACRO sf_signed64(h) AS CAST(CAST(h AS HUGEINT)
+        - CASE WHEN h >= 9223372036854775808 THEN 18446744073709551616 ELSE 0 END AS BIGINT)""",
 ]
 
 

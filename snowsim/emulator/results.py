@@ -43,10 +43,11 @@ def _type_code(duck_type: str) -> tuple[int, int | None, int | None]:
 
 
 def _variant_text(value: Any) -> Any:
-    # The connector returns VARIANT values as JSON text indented by 2, the way Snowflake serialises them.
+    # The connector returns VARIANT values as JSON text indented by 2, the way Snowflake serialises them;
+    # Snowflake stores an OBJECT's keys sorted, so they come back sorted (docs: parse_json, querying-semistructured).
     if value is None:
         return None
-    return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
+    return json.dumps(json.loads(value), indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def _integer(value: Any) -> Any:

@@ -1,0 +1,372 @@
+"""Casts and conversion functions with Snowflake's semantics (docs: sql-reference/functions-conversion, cast,
+data-type-conversion, to_decimal, to_double, to_boolean, to_date, to_timestamp, to_char, try_cast).
+
+`convert(node, target, ...)` is the one place that knows how a value of some Snowflake kind becomes a value of a
+target type; CAST, `::`, TRY_CAST, TO_* / TRY_TO_* and the implicit coercions of VARIANT values all go through it.
+Errors come from the macros in macros.py with Snowflake's codes (100038 not recognized, 100039 out of range, ...).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+from sqlglot.dialects.snowflake import Snowflake
+from sqlglot.time import format_time
+
+from snowsim.emulator import errors
+from snowsim.emulator.sqlfuncs import (
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    LTZ,
+    NTZ,
+    NULL,
+    NUMBER,
+    STRING,
+    TIME,
+    UNKNOWN,
+    VARIANT,
+    call,
+    cast,
+    handles,
+    handles_anonymous,
+    kind,
+    not_supported,
+    template,
+    typed,
+)  # fmt: skip
+from snowsim.emulator.types import canonical
+
+if TYPE_CHECKING:
+    from snowsim.emulator.translate import Translator
+
+_T = exp.DataType.Type
+_NUMBER_TYPES = {_T.INT, _T.BIGINT, _T.SMALLINT, _T.TINYINT, _T.UTINYINT, _T.INT128, _T.UBIGINT, _T.UINT,
+                 _T.USMALLINT, _T.DECIMAL, _T.BIGDECIMAL, _T.DECIMAL32, _T.DECIMAL64, _T.DECIMAL128, _T.DECIMAL256}
+_STRING_TYPES = {_T.VARCHAR, _T.TEXT, _T.CHAR, _T.NVARCHAR, _T.NCHAR, _T.NAME}
+_SEMI_TYPES = {_T.VARIANT, _T.OBJECT, _T.ARRAY, _T.JSON, _T.STRUCT, _T.MAP}
+_SNOWFLAKE = Snowflake()
+# Snowflake's name of each target in "Failed to cast variant value ... to X" (non-doc, seen in error reports)
+_VARIANT_TARGET = {NUMBER: "FIXED", FLOAT: "REAL", DATE: "DATE", NTZ: "TIMESTAMP_NTZ", LTZ: "TIMESTAMP_LTZ"}
+
+
+def target_kind(dtype: exp.DataType, tr: Translator | None = None) -> str:
+    """The kind a cast target produces; TIMESTAMP follows the TIMESTAMP_TYPE_MAPPING session parameter."""
+    t = dtype.this
+    if t in _NUMBER_TYPES:
+        return NUMBER
+    if t in _STRING_TYPES:
+        return STRING
+    if t in _SEMI_TYPES:
+        return VARIANT
+    if t in (_T.FLOAT, _T.DOUBLE):
+        return FLOAT
+    if t == _T.BOOLEAN:
+        return BOOLEAN
+    if t == _T.DATE:
+        return DATE
+    if t == _T.TIME:
+        return TIME
+    if t in (_T.TIMESTAMPLTZ, _T.TIMESTAMPTZ):
+        return LTZ
+    if t == _T.TIMESTAMP and tr is not None:
+        mapping = str(tr.session.parameters.get("TIMESTAMP_TYPE_MAPPING", "TIMESTAMP_NTZ")).upper()
+        return LTZ if mapping in ("TIMESTAMP_LTZ", "TIMESTAMP_TZ") else NTZ
+    if t in (_T.TIMESTAMP, _T.TIMESTAMPNTZ, _T.DATETIME):
+        return NTZ
+    return UNKNOWN
+
+
+def number_params(dtype: exp.DataType) -> tuple[int, int]:
+    """(precision, scale) of a NUMBER-family type; integers are NUMBER(38,0) in Snowflake."""
+    if dtype.this != _T.DECIMAL and dtype.this in _NUMBER_TYPES and not dtype.expressions:
+        return 38, 0
+    params = [int((p.this if isinstance(p, exp.DataTypeParam) else p).name) for p in dtype.expressions]
+    if not params:
+        return 38, 0
+    return (params[0], 0) if len(params) == 1 else (params[0], params[1])
+
+
+# ---- the conversion table ----------------------------------------------------------------------------------
+def convert(node: exp.Expression, target: str, tr: Translator | None = None, safe: bool = False,
+            precision: int = 38, scale: int = 0) -> exp.Expression:
+    """Convert a node to a target kind the way Snowflake's CAST does (safe: TRY_ semantics, NULL on failure)."""
+    src = kind(node)
+    if target == STRING:
+        return to_text(node, src)
+    if target == NUMBER:
+        return _to_number(node, src, precision, scale, safe)
+    if target == FLOAT:
+        return _to_double(node, src, safe)
+    if target == BOOLEAN:
+        return _to_boolean(node, src, safe)
+    if target == DATE:
+        return _to_temporal(node, src, DATE, safe)
+    if target in (NTZ, LTZ):
+        return _to_temporal(node, src, target, safe)
+    if target == VARIANT:
+        return to_variant(node)
+    if target == TIME:
+        if src == VARIANT:
+            node = call("sf_variant_text", node, sf_kind=STRING)
+        return cast(node, "TIME", TIME, safe)
+    raise errors.not_supported(f"conversion to {target}", tr.statement if tr else "")
+
+
+def to_text(node: exp.Expression, src: str | None = None) -> exp.Expression:
+    """VARCHAR in Snowflake's default output formats (VARIANT strings unquoted, timestamps with milliseconds)."""
+    src = src or kind(node)
+    if src == STRING:
+        return node
+    if src == VARIANT:
+        return call("sf_variant_text", node, sf_kind=STRING)
+    if src == FLOAT:
+        return call("sf_double_text", node, sf_kind=STRING)
+    if src == NTZ:
+        return call("sf_ntz_text", node, sf_kind=STRING)
+    if src == LTZ:
+        return call("sf_ltz_text", node, sf_kind=STRING)
+    if src == BOOLEAN:
+        return template("CASE WHEN {0} THEN 'true' WHEN NOT {0} THEN 'false' END", node, sf_kind=STRING)
+    return cast(node, "VARCHAR", STRING)
+
+
+def to_variant(node: exp.Expression) -> exp.Expression:
+    """TO_VARIANT: JSON for any value (timestamps as Snowflake prints them)."""
+    src = kind(node)
+    if src == VARIANT:
+        return node
+    if src == NULL:
+        return cast(node, "JSON", VARIANT)
+    if src in (NTZ, LTZ):
+        node = to_text(node, src)
+    return call("sf_to_variant", node, sf_kind=VARIANT)
+
+
+def _numeric_text(node: exp.Expression, src: str, target: str) -> exp.Expression:
+    # the text a numeric conversion parses, or the node itself when it is already a number
+    if src == VARIANT:
+        return call("sf_variant_num_text", node, _VARIANT_TARGET[target], sf_kind=STRING)
+    return node
+
+
+def _to_number(node: exp.Expression, src: str, p: int, s: int, safe: bool) -> exp.Expression:
+    dec = f"DECIMAL({p},{s})"
+    if src in (NUMBER, FLOAT, BOOLEAN, NULL):
+        if src == BOOLEAN:
+            node = template("CASE WHEN {0} THEN 1 WHEN NOT {0} THEN 0 END", node, sf_kind=NUMBER)
+        if safe:
+            return cast(node, dec, NUMBER, safe=True)
+        # a number that does not fit: 100039, with the value's text (docs: to_decimal)
+        return template("sf_check_number(CAST({0} AS VARCHAR), TRY_CAST({0} AS " + dec + "))", node, sf_kind=NUMBER)
+    if src in (DATE, NTZ, LTZ, TIME):
+        return cast(node, dec, NUMBER, safe)  # not a Snowflake conversion either: DuckDB's error is as loud
+    text = _numeric_text(node, src, NUMBER)
+    if safe:
+        return cast(template("trim({0})", text), dec, NUMBER, safe=True)
+    return template("sf_check_number({0}, TRY_CAST(trim({0}) AS " + dec + "))", text, sf_kind=NUMBER)
+
+
+def _to_double(node: exp.Expression, src: str, safe: bool) -> exp.Expression:
+    if src in (NUMBER, FLOAT, NULL, BOOLEAN):
+        return cast(node, "DOUBLE", FLOAT, safe)
+    text = _numeric_text(node, src, FLOAT)
+    if safe:
+        return cast(template("trim({0})", text), "DOUBLE", FLOAT, safe=True)
+    return call("sf_text_to_double", text, sf_kind=FLOAT)
+
+
+def _to_boolean(node: exp.Expression, src: str, safe: bool) -> exp.Expression:
+    if src == VARIANT:
+        return call("sf_variant_to_boolean", node, sf_kind=BOOLEAN)
+    if src in (STRING, UNKNOWN):
+        return call("sf_try_text_to_boolean" if safe else "sf_text_to_boolean", node, sf_kind=BOOLEAN)
+    return cast(node, "BOOLEAN", BOOLEAN, safe)  # numbers: 0 is FALSE, anything else TRUE (docs: to_boolean)
+
+
+_TEMPORAL_DUCK = {DATE: "DATE", NTZ: "TIMESTAMP", LTZ: "TIMESTAMPTZ"}
+_TEMPORAL_FN = {DATE: "date", NTZ: "ntz", LTZ: "ltz"}
+
+
+def _to_temporal(node: exp.Expression, src: str, target: str, safe: bool) -> exp.Expression:
+    suffix = _TEMPORAL_FN[target]
+    if src == VARIANT:
+        return call(f"sf_variant_to_{suffix}", node, sf_kind=target)
+    if src in (STRING, UNKNOWN):
+        return call(f"sf_try_text_to_{suffix}" if safe else f"sf_text_to_{suffix}", node, sf_kind=target)
+    if src in (NUMBER, FLOAT) and target != DATE:
+        # a number is seconds since the epoch (docs: data-type-conversion footnote 1)
+        ntz = template("make_timestamp(CAST({0} * 1000000 AS BIGINT))", node, sf_kind=NTZ)
+        return ntz if target == NTZ else template("timezone('UTC', {0})", ntz, sf_kind=LTZ)
+    return cast(node, _TEMPORAL_DUCK[target], target, safe)
+
+
+# ---- CAST / :: / TRY_CAST ----------------------------------------------------------------------------------
+@handles(exp.Cast)
+def _cast(node: exp.Cast, tr: Translator) -> exp.Expression:
+    target = target_kind(node.to, tr)
+    if target == UNKNOWN:
+        return node  # types snowsim does not reason about (BINARY, ...): sqlglot's cast
+    if target == NUMBER:
+        p, s = number_params(node.to)
+        return convert(node.this, NUMBER, tr, precision=p, scale=s)
+    return convert(node.this, target, tr)
+
+
+@handles(exp.TryCast)
+def _try_cast(node: exp.TryCast, tr: Translator) -> exp.Expression:
+    target = target_kind(node.to, tr)
+    check_string_input(node.this, node.to, tr)
+    if target == UNKNOWN:
+        return node
+    if target == NUMBER:
+        p, s = number_params(node.to)
+        return convert(node.this, NUMBER, tr, safe=True, precision=p, scale=s)
+    return convert(node.this, target, tr, safe=True)
+
+
+def check_string_input(arg: exp.Expression, target: exp.DataType, tr: Translator) -> None:
+    """TRY_CAST and TRY_TO_* accept only text (docs: try_cast usage notes; message non-doc, seen live)."""
+    src = kind(arg)
+    if src in (STRING, UNKNOWN, NULL):
+        return
+    src_text = _type_text(arg, src)
+    raise errors.compilation_error(
+        1065, f"Function TRY_CAST cannot be used with arguments of types {src_text} and {_canonical(target)}", "22023"
+    )
+
+
+def _type_text(arg: exp.Expression, src: str) -> str:
+    dtype = arg.type if not isinstance(arg, exp.Cast) else arg.to
+    if dtype is not None and dtype.this != _T.UNKNOWN:
+        try:
+            return _canonical(dtype)
+        except errors.ProgrammingError:
+            pass
+    return {NUMBER: "NUMBER(38,0)", FLOAT: "FLOAT", NTZ: "TIMESTAMP_NTZ(9)", LTZ: "TIMESTAMP_LTZ(9)"}.get(src, src)
+
+
+def _canonical(dtype: exp.DataType) -> str:
+    text = canonical(dtype)
+    return "FLOAT" if text == "FLOAT" else text
+
+
+# ---- TO_* / TRY_TO_* -----------------------------------------------------------------------------------------
+@handles(exp.ToNumber)
+def _to_number_fn(node: exp.ToNumber, tr: Translator) -> exp.Expression:
+    if node.args.get("format") is not None:
+        raise not_supported("TO_NUMBER/TO_DECIMAL with a format model", tr)
+    p = int(node.args["precision"].name) if node.args.get("precision") is not None else 38
+    s = int(node.args["scale"].name) if node.args.get("scale") is not None else 0
+    safe = bool(node.args.get("safe"))
+    if safe:
+        check_string_input(node.this, exp.DataType.build(f"NUMBER({p},{s})", dialect="snowflake"), tr)
+    return convert(node.this, NUMBER, tr, safe=safe, precision=p, scale=s)
+
+
+@handles(exp.ToDouble)
+def _to_double_fn(node: exp.ToDouble, tr: Translator) -> exp.Expression:
+    if node.args.get("format") is not None:
+        raise not_supported("TO_DOUBLE with a format model", tr)
+    safe = bool(node.args.get("safe"))
+    if safe:
+        check_string_input(node.this, exp.DataType.build("DOUBLE"), tr)
+    return convert(node.this, FLOAT, tr, safe=safe)
+
+
+@handles(exp.ToBoolean)
+def _to_boolean_fn(node: exp.ToBoolean, tr: Translator) -> exp.Expression:
+    safe = bool(node.args.get("safe"))
+    if safe:
+        check_string_input(node.this, exp.DataType.build("BOOLEAN"), tr)
+    return convert(node.this, BOOLEAN, tr, safe=safe)
+
+
+@handles(exp.TsOrDsToDate)
+def _to_date_fn(node: exp.TsOrDsToDate, tr: Translator) -> exp.Expression:
+    safe = bool(node.args.get("safe"))
+    if safe:
+        check_string_input(node.this, exp.DataType.build("DATE"), tr)
+    fmt = node.args.get("format")
+    if fmt is not None:
+        parsed = _parse_with_format(node.this, fmt, safe, "date", tr)
+        return cast(parsed, "DATE", DATE)
+    return convert(node.this, DATE, tr, safe=safe)
+
+
+@handles(exp.StrToTime)
+def _str_to_time(node: exp.StrToTime, tr: Translator) -> exp.Expression:
+    # TO_TIMESTAMP(x, 'fmt'): sqlglot has already translated the format model
+    target = target_kind(node.args.get("target_type") or exp.DataType.build("TIMESTAMP"), tr)
+    parsed = _parse_with_format(node.this, node.args["format"], bool(node.args.get("safe")), "timestamp", tr)
+    return parsed if target == NTZ else cast(parsed, "TIMESTAMPTZ", LTZ)
+
+
+def _parse_with_format(value: exp.Expression, fmt: exp.Expression, safe: bool, what: str,
+                       tr: Translator) -> exp.Expression:
+    """Parse text with a (sqlglot-translated) format; a mismatch is an error unless safe."""
+    if not isinstance(fmt, exp.Literal):
+        raise not_supported(f"TO_{what.upper()} with a non-constant format", tr)
+    text = to_text(value)
+    parsed = typed(exp.StrToTime(this=text, format=fmt.copy(), safe=True), NTZ)
+    if safe:
+        return parsed
+    # docs (to_date, to_decimal): "Can't parse '<value>' as <what> with format '<format>'"; the errno for dates
+    # and timestamps is not in the docs (100096 seen in error reports)
+    original = format_time(fmt.this, Snowflake.INVERSE_TIME_MAPPING, Snowflake.INVERSE_TIME_TRIE).upper()
+    tail = exp.Literal.string(f"' as {what} with format '{original}'").sql(dialect="duckdb")
+    sql = ("CASE WHEN {0} IS NULL THEN NULL WHEN {1} IS NULL "
+           "THEN error('SF#100096|22007|Can''t parse ''' || {0} || " + tail + ") ELSE {1} END")
+    return template(sql, text, parsed, sf_kind=NTZ)
+
+
+_TO_TIMESTAMP = {"TO_TIMESTAMP": None, "TO_TIMESTAMP_NTZ": NTZ, "TO_TIMESTAMP_LTZ": LTZ, "TO_TIMESTAMP_TZ": LTZ}
+
+
+@handles_anonymous(*_TO_TIMESTAMP, *(f"TRY_{n}" for n in _TO_TIMESTAMP))
+def _to_timestamp_fn(node: exp.Anonymous, tr: Translator) -> exp.Expression:
+    name = str(node.this).upper()
+    safe = name.startswith("TRY_")
+    base = name.removeprefix("TRY_")
+    target = _TO_TIMESTAMP[base] or target_kind(exp.DataType.build("TIMESTAMP"), tr)
+    args = node.expressions
+    if not args or len(args) > 2:
+        raise errors.compilation_error(938, f"not enough arguments for function [{node.sql('snowflake')}]")
+    value = args[0]
+    if safe:
+        check_string_input(value, exp.DataType.build(target.replace("TIMESTAMP_", "TIMESTAMP")), tr)
+    if len(args) == 2:
+        second = args[1]
+        if isinstance(second, exp.Literal) and not second.is_string and kind(value) in (NUMBER, FLOAT):
+            # TO_TIMESTAMP(n, scale): n / 10^scale seconds (docs: to_timestamp)
+            scaled = template("({0}) / power(10, {1})", value, second, sf_kind=FLOAT)
+            return convert(scaled, target, tr)
+        if isinstance(second, exp.Literal) and second.is_string:
+            fmt = _SNOWFLAKE.format_time(second)
+            parsed = _parse_with_format(value, fmt, safe, "timestamp", tr)
+            return parsed if target == NTZ else cast(parsed, "TIMESTAMPTZ", LTZ)
+        raise not_supported(f"{base} with a non-constant second argument", tr)
+    return convert(value, target, tr, safe=safe)
+
+
+@handles(exp.ToChar)
+def _to_char(node: exp.ToChar, tr: Translator) -> exp.Expression:
+    fmt = node.args.get("format")
+    src = kind(node.this)
+    if fmt is None:
+        return to_text(node.this, src)
+    if src in (DATE, NTZ, LTZ, TIME) and isinstance(fmt, exp.Literal):
+        py = _SNOWFLAKE.format_time(fmt)
+        return typed(exp.TimeToStr(this=node.this, format=py), STRING)
+    raise not_supported("TO_CHAR/TO_VARCHAR with a format model for this input", tr)
+
+
+@handles(exp.TsOrDsToTime)
+def _to_time(node: exp.TsOrDsToTime, tr: Translator) -> exp.Expression:
+    if node.args.get("format") is not None:
+        raise not_supported("TO_TIME with a format model", tr)
+    src = kind(node.this)
+    if src == LTZ:
+        return cast(cast(node.this, "TIMESTAMP", NTZ), "TIME", TIME)
+    return convert(node.this, TIME, tr, safe=bool(node.args.get("safe")))

@@ -1,0 +1,413 @@
+"""VARIANT semantics on DuckDB JSON: paths, constructors, PARSE_JSON, TYPEOF and the implicit coercions.
+
+docs: user-guide/querying-semistructured, user-guide/semistructured-considerations, sql-reference/functions/
+parse_json, try_parse_json, object_construct, object_construct_keep_null, array_construct, array_agg, array_size,
+typeof, get, get_path, is_null_value, as_<type>, is_<type>, to_json, object_keys, data-type-conversion.
+
+Storage: a VARIANT is DuckDB JSON; SQL NULL is "no value", the JSON text `null` is a JSON null. A path to a missing key
+is SQL NULL (DuckDB's json_extract gives exactly that). Where Snowflake coerces a VARIANT to another type (comparison
+with a string or number, arithmetic, string functions) the VARIANT goes through the same conversion as an explicit
+cast (conversion.convert), so `v:type = 'X'` compares the unquoted string.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from snowsim.emulator.conversion import convert, to_text, to_variant
+from snowsim.emulator.sqlfuncs import (
+    BOOLEAN,
+    DATE,
+    FLOAT,
+    LTZ,
+    NTZ,
+    NULL,
+    NUMBER,
+    STRING,
+    UNKNOWN,
+    VARIANT,
+    call,
+    handles,
+    handles_anonymous,
+    kind,
+    not_supported,
+    template,
+    typed,
+)  # fmt: skip
+
+if TYPE_CHECKING:
+    from snowsim.emulator.translate import Translator
+
+
+# ---- paths ---------------------------------------------------------------------------------------------------
+@handles(exp.JSONExtract)
+def _path(node: exp.JSONExtract, tr: Translator) -> exp.Expression:
+    # v:a.b[0] and GET_PATH(v, 'a.b'): DuckDB's json_extract has the same missing-key-is-NULL semantics;
+    # key names are case-sensitive in both.
+    return typed(node, VARIANT)
+
+
+@handles(exp.Bracket, exp.GetExtract)
+def _element(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """v['key'], v[0], GET(v, 'key' | 0): one step into an object or array."""
+    base = node.this
+    key = node.expressions[0] if isinstance(node, exp.Bracket) else node.expression
+    if isinstance(node, exp.Bracket) and len(node.expressions) != 1:
+        raise not_supported("a subscript with several indexes", tr)
+    if isinstance(key, exp.Literal):
+        step = exp.JSONPathKey(this=key.this) if key.is_string else exp.JSONPathSubscript(this=int(key.this))
+        path = exp.JSONPath(expressions=[exp.JSONPathRoot(), step])
+        return typed(exp.JSONExtract(this=base, expression=path), VARIANT)
+    if kind(key) in (NUMBER, FLOAT):
+        json_path = template("'$[' || CAST({0} AS VARCHAR) || ']'", key)
+    else:
+        json_path = template("'$.\"' || replace({0}, '\"', '\\\"') || '\"'", to_text(key))
+    return call("json_extract", base, json_path, sf_kind=VARIANT)
+
+
+# ---- PARSE_JSON / TRY_PARSE_JSON -------------------------------------------------------------------------------
+@handles(exp.ParseJSON)
+def _parse_json(node: exp.ParseJSON, tr: Translator) -> exp.Expression:
+    option = node.args.get("expression")
+    if option is not None and (not isinstance(option, exp.Literal) or option.this.lower() != "s"):
+        # 'd' keeps the last of duplicate keys; DuckDB's JSON keeps both, so it cannot be emulated faithfully
+        raise not_supported(f"PARSE_JSON with the '{option.name}' parameter", tr)
+    name = "sf_try_parse_json" if node.args.get("safe") else "sf_parse_json"
+    return call(name, to_text(node.this), sf_kind=VARIANT)
+
+
+# ---- constructors -----------------------------------------------------------------------------------------------
+def variant_text(value: exp.Expression) -> exp.Expression:
+    """The JSON text of a value as an element of an OBJECT/ARRAY (SQL NULL stays NULL)."""
+    src = kind(value)
+    if src == VARIANT:
+        return template("CAST({0} AS VARCHAR)", value, sf_kind=STRING)
+    if src in (NTZ, LTZ):
+        value = to_text(value, src)
+    return template("CAST(to_json({0}) AS VARCHAR)", value, sf_kind=STRING)
+
+
+def _object(pairs: list[tuple[exp.Expression, exp.Expression]], keep_null: bool) -> exp.Expression:
+    # '{' || concat_ws(',', pair...) || '}': concat_ws skips NULL pairs, which is OBJECT_CONSTRUCT's rule for a
+    # SQL NULL key or value (docs: object_construct usage notes). Snowflake stores keys sorted, so constant keys
+    # are sorted here; computed keys keep their argument order.
+    if all(isinstance(k, exp.Literal) for k, _ in pairs):
+        pairs = sorted(pairs, key=lambda kv: kv[0].this)
+    parts: list[exp.Expression] = []
+    for key, value in pairs:
+        text = variant_text(value)
+        if keep_null:
+            text = template("coalesce({0}, 'null')", text)
+        parts.append(template("to_json(CAST({0} AS VARCHAR)) || ':' || {1}", key, text))
+    if not parts:
+        return template("CAST('{}' AS JSON)", sf_kind=VARIANT)
+    body = call("concat_ws", exp.Literal.string(","), *parts)
+    return template("CAST('{' || {0} || '}' AS JSON)", body, sf_kind=VARIANT)
+
+
+@handles(exp.Struct)
+def _object_construct(node: exp.Struct, tr: Translator) -> exp.Expression:
+    pairs = []
+    for item in node.expressions:
+        if not isinstance(item, exp.PropertyEQ):
+            raise not_supported(f"OBJECT_CONSTRUCT argument {item.sql('snowflake')}", tr)
+        key = item.this
+        if isinstance(key, exp.Column) and not key.table and not key.this.quoted and kind(key) == UNKNOWN:
+            key = exp.Literal.string(key.name)  # sqlglot's struct syntax {a: 1}
+        pairs.append((key, item.expression))
+    return _object(pairs, keep_null=False)
+
+
+@handles(exp.JSONObject)
+def _object_construct_keep_null(node: exp.JSONObject, tr: Translator) -> exp.Expression:
+    pairs = []
+    for item in node.expressions:
+        if not isinstance(item, exp.JSONKeyValue):
+            raise not_supported(f"OBJECT_CONSTRUCT_KEEP_NULL argument {item.sql('snowflake')}", tr)
+        pairs.append((item.this, item.expression))
+    return _object(pairs, keep_null=True)
+
+
+@handles(exp.StarMap)
+def _object_construct_star(node: exp.StarMap, tr: Translator) -> exp.Expression:
+    """OBJECT_CONSTRUCT(*): one key per column of the (single) table in FROM."""
+    star = node.this
+    if not isinstance(star, exp.Star) or any(star.args.get(a) for a in ("except_", "replace", "rename", "ilike")):
+        raise not_supported("OBJECT_CONSTRUCT(* ILIKE/EXCLUDE ...)", tr)
+    select = node.find_ancestor(exp.Select)
+    source = select.args.get("from_").this if select is not None and select.args.get("from_") else None
+    obj = source.meta.get("snowsim_object") if isinstance(source, exp.Table) else None
+    if obj is None or select.args.get("joins"):
+        raise not_supported("OBJECT_CONSTRUCT(*) over anything but one table", tr)
+    alias = source.alias_or_name
+    pairs = [(exp.Literal.string(c.name), _typed_column(c.name, c.type, alias)) for c in obj.columns]
+    return _object(pairs, keep_null=False)
+
+
+def _typed_column(name: str, sf_type: str, table: str) -> exp.Expression:
+    col = exp.column(name, table=table, quoted=True)
+    col.type = exp.DataType.build(sf_type, dialect="snowflake")
+    return col
+
+
+@handles(exp.Array)
+def _array_construct(node: exp.Array, tr: Translator) -> exp.Expression:
+    # ARRAY_CONSTRUCT(1, NULL) holds an undefined element in Snowflake; JSON has no such value, so it is null here
+    parts = [template("coalesce({0}, 'null')", variant_text(e)) for e in node.expressions]
+    if not parts:
+        return template("CAST('[]' AS JSON)", sf_kind=VARIANT)
+    body = call("concat_ws", exp.Literal.string(","), *parts)
+    return template("CAST('[' || {0} || ']' AS JSON)", body, sf_kind=VARIANT)
+
+
+@handles(exp.ArrayAgg)
+def _array_agg(node: exp.ArrayAgg, tr: Translator) -> exp.Expression:
+    if isinstance(node.parent, (exp.WithinGroup, exp.Window, exp.Filter)):
+        return typed(node, "ARRAY_AGG")  # wrapped by the enclosing node's handler
+    return _as_json_array(node)
+
+
+def array_agg_outer(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """WITHIN GROUP / OVER around ARRAY_AGG: the JSON array is built around the whole aggregate."""
+    inner = node.this
+    if isinstance(inner, exp.Filter):
+        inner = inner.this
+    if kind(inner) == "ARRAY_AGG":
+        return _as_json_array(node)
+    return node
+
+
+def _as_json_array(agg: exp.Expression) -> exp.Expression:
+    # ARRAY_AGG drops NULLs (sqlglot's FILTER) and returns [] for no input (docs: array_agg)
+    return template("CAST(coalesce(CAST(to_json({0}) AS VARCHAR), '[]') AS JSON)", agg, sf_kind=VARIANT)
+
+
+# ---- inspection ----------------------------------------------------------------------------------------------------
+def _as_variant(node: exp.Expression) -> exp.Expression:
+    return node if kind(node) == VARIANT else to_variant(node)
+
+
+@handles(exp.Typeof)
+def _typeof(node: exp.Typeof, tr: Translator) -> exp.Expression:
+    return call("sf_typeof", _as_variant(node.this), sf_kind=STRING)
+
+
+@handles(exp.ArraySize)
+def _array_size(node: exp.ArraySize, tr: Translator) -> exp.Expression:
+    return template("CASE WHEN json_type({0}) = 'ARRAY' THEN json_array_length({0}) END", node.this, sf_kind=NUMBER)
+
+
+@handles(exp.IsNullValue)
+def _is_null_value(node: exp.IsNullValue, tr: Translator) -> exp.Expression:
+    return template("json_type({0}) = 'NULL'", _as_variant(node.this), sf_kind=BOOLEAN)
+
+
+@handles(exp.ToVariant)
+def _to_variant(node: exp.ToVariant, tr: Translator) -> exp.Expression:
+    return to_variant(node.this)
+
+
+@handles(exp.JSONFormat)
+def _to_json(node: exp.JSONFormat, tr: Translator) -> exp.Expression:
+    return template("CAST(json({0}) AS VARCHAR)", _as_variant(node.this), sf_kind=STRING)
+
+
+@handles(exp.JSONKeys)
+def _object_keys(node: exp.JSONKeys, tr: Translator) -> exp.Expression:
+    # keys in Snowflake's (sorted) order
+    return template("CASE WHEN json_type({0}) = 'OBJECT' THEN CAST(to_json(list_sort(json_keys({0}))) AS JSON) END",
+                    node.this, sf_kind=VARIANT)
+
+
+@handles(exp.IsArray)
+def _is_array(node: exp.IsArray, tr: Translator) -> exp.Expression:
+    return template("json_type({0}) = 'ARRAY'", node.this, sf_kind=BOOLEAN)
+
+
+_JSON_TYPES = {
+    "OBJECT": ("'OBJECT'",), "ARRAY": ("'ARRAY'",), "VARCHAR": ("'VARCHAR'",), "CHAR": ("'VARCHAR'",),
+    "BOOLEAN": ("'BOOLEAN'",), "INTEGER": ("'BIGINT'", "'UBIGINT'"),
+    "DECIMAL": ("'BIGINT'", "'UBIGINT'", "'DOUBLE'"), "DOUBLE": ("'BIGINT'", "'UBIGINT'", "'DOUBLE'"),
+    "REAL": ("'BIGINT'", "'UBIGINT'", "'DOUBLE'"), "NULL_VALUE": ("'NULL'",),
+}  # fmt: skip
+
+
+@handles_anonymous(*(f"IS_{t}" for t in _JSON_TYPES if t != "NULL_VALUE"))
+def _is_type(node: exp.Anonymous, tr: Translator) -> exp.Expression:
+    wanted = _JSON_TYPES[str(node.this).upper()[3:]]
+    return template(f"json_type({{0}}) IN ({', '.join(wanted)})", node.expressions[0], sf_kind=BOOLEAN)
+
+
+@handles_anonymous("AS_VARCHAR", "AS_CHAR", "AS_OBJECT", "AS_ARRAY", "AS_BOOLEAN", "AS_INTEGER", "AS_DOUBLE",
+                   "AS_REAL", "AS_NUMBER", "AS_DECIMAL", "AS_NUMERIC")
+def _as_type(node: exp.Anonymous, tr: Translator) -> exp.Expression:
+    """AS_<type>(v): the value if the VARIANT holds that type, else NULL (docs: as_<object_type>)."""
+    name = str(node.this).upper()[3:]
+    v = node.expressions[0]
+    if name in ("VARCHAR", "CHAR"):
+        return template("CASE WHEN json_type({0}) = 'VARCHAR' THEN {0} ->> '$' END", v, sf_kind=STRING)
+    if name in ("OBJECT", "ARRAY"):
+        return template(f"CASE WHEN json_type({{0}}) = '{name}' THEN {{0}} END", v, sf_kind=VARIANT)
+    if name == "BOOLEAN":
+        return template("CASE WHEN json_type({0}) = 'BOOLEAN' THEN CAST({0} AS VARCHAR) = 'true' END", v,
+                        sf_kind=BOOLEAN)
+    if name in ("DOUBLE", "REAL"):
+        return template("CASE WHEN json_type({0}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') "
+                        "THEN TRY_CAST(CAST({0} AS VARCHAR) AS DOUBLE) END", v, sf_kind=FLOAT)
+    if name == "INTEGER":
+        return template("CASE WHEN json_type({0}) IN ('BIGINT', 'UBIGINT') "
+                        "THEN TRY_CAST(CAST({0} AS VARCHAR) AS DECIMAL(38,0)) END", v, sf_kind=NUMBER)
+    # AS_NUMBER / AS_DECIMAL(v [, p [, s]]): fixed-point values only
+    params = [int(a.name) for a in node.expressions[1:]] or [38, 0]
+    p, s = (params + [0])[:2]
+    return template(f"CASE WHEN json_type({{0}}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') "
+                    f"THEN TRY_CAST(CAST({{0}} AS VARCHAR) AS DECIMAL({p},{s})) END", v, sf_kind=NUMBER)
+
+
+# ---- implicit coercion of VARIANT operands -------------------------------------------------------------------------
+def coerce(node: exp.Expression, target: str, tr: Translator) -> exp.Expression:
+    """A VARIANT operand converted for use with a value of another kind (same rules as an explicit cast).
+
+    docs: data-type-conversion lists VARIANT as coercible to every scalar type; which side converts when a VARIANT
+    meets a NUMBER is not documented: the VARIANT is read as FLOAT here (no rounding surprises in comparisons).
+    """
+    if target in (NUMBER, FLOAT):
+        return convert(node, FLOAT, tr)
+    if target in (STRING, BOOLEAN, DATE, NTZ, LTZ):
+        return convert(node, target, tr)
+    return node
+
+
+def _counterpart(a: exp.Expression, b: exp.Expression) -> tuple[str, str]:
+    return kind(a), kind(b)
+
+
+def _concrete(k: str) -> bool:
+    return k not in (VARIANT, UNKNOWN, NULL)
+
+
+@handles(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+def _compare(node: exp.Binary, tr: Translator) -> exp.Expression:
+    left, right = _counterpart(node.this, node.expression)
+    if left == VARIANT and _concrete(right):
+        node.set("this", coerce(node.this, right, tr))
+    elif right == VARIANT and _concrete(left):
+        node.set("expression", coerce(node.expression, left, tr))
+    return typed(node, BOOLEAN)
+
+
+@handles(exp.In)
+def _in(node: exp.In, tr: Translator) -> exp.Expression:
+    if kind(node.this) == VARIANT and node.expressions:
+        kinds = {kind(e) for e in node.expressions} - {NULL}
+        if len(kinds) == 1 and _concrete(next(iter(kinds))):
+            node.set("this", coerce(node.this, kinds.pop(), tr))
+    return typed(node, BOOLEAN)
+
+
+@handles(exp.Between)
+def _between(node: exp.Between, tr: Translator) -> exp.Expression:
+    if kind(node.this) == VARIANT:
+        other = kind(node.args["low"])
+        if _concrete(other):
+            node.set("this", coerce(node.this, other, tr))
+    return typed(node, BOOLEAN)
+
+
+@handles(exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+def _arithmetic(node: exp.Binary, tr: Translator) -> exp.Expression:
+    for arg in ("this", "expression"):
+        if kind(node.args[arg]) == VARIANT:
+            node.set(arg, coerce(node.args[arg], FLOAT, tr))
+    return node
+
+
+@handles(exp.Neg)
+def _negate(node: exp.Neg, tr: Translator) -> exp.Expression:
+    if kind(node.this) == VARIANT:
+        node.set("this", coerce(node.this, FLOAT, tr))
+    return node
+
+
+@handles(exp.Sum, exp.Avg)
+def _numeric_aggregate(node: exp.Expression, tr: Translator) -> exp.Expression:
+    if kind(node.this) == VARIANT:
+        node.set("this", coerce(node.this, FLOAT, tr))
+    return node
+
+
+# String functions read a VARIANT argument as its (unquoted) text, as Snowflake coerces VARIANT to VARCHAR.
+_TEXT_FUNCTIONS = (
+    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Upper, exp.Lower, exp.Trim, exp.Length, exp.Substring, exp.Replace,
+    exp.SplitPart, exp.Like, exp.ILike, exp.StartsWith, exp.EndsWith, exp.Contains, exp.StrPosition, exp.Left,
+    exp.Right, exp.Pad, exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.Initcap, exp.MD5, exp.SHA,
+    exp.SHA2, exp.Reverse,
+)
+
+
+@handles(*_TEXT_FUNCTIONS)
+def _text_arguments(node: exp.Expression, tr: Translator) -> exp.Expression:
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression) and kind(value) == VARIANT:
+            node.set(key, to_text(value, VARIANT))
+        elif isinstance(value, list) and any(isinstance(v, exp.Expression) and kind(v) == VARIANT for v in value):
+            node.set(key, [to_text(v, VARIANT) if kind(v) == VARIANT else v for v in value])
+    if isinstance(node, (exp.Like, exp.ILike, exp.StartsWith, exp.EndsWith, exp.Contains, exp.RegexpLike)):
+        return typed(node, BOOLEAN)
+    if isinstance(node, (exp.Length, exp.StrPosition)):
+        return typed(node, NUMBER)
+    return typed(node, STRING)
+
+
+# Branching functions: when some branches are VARIANT and others are not, the result is a VARIANT
+# (Snowflake coerces the other branches to VARIANT; DuckDB would try to parse them as JSON text).
+def _unify(values: list[exp.Expression]) -> tuple[list[exp.Expression], str]:
+    kinds = [kind(v) for v in values]
+    if VARIANT in kinds and any(_concrete(k) for k in kinds):
+        return [to_variant(v) if _concrete(k) else v for v, k in zip(values, kinds, strict=True)], VARIANT
+    concrete = [k for k in kinds if _concrete(k)]
+    return values, (concrete[0] if concrete and len(set(concrete)) == 1 else (VARIANT if VARIANT in kinds
+                                                                                   else UNKNOWN))
+
+
+@handles(exp.Coalesce)
+def _coalesce(node: exp.Coalesce, tr: Translator) -> exp.Expression:
+    values, result = _unify([node.this, *node.expressions])
+    node.set("this", values[0])
+    node.set("expressions", values[1:])
+    return typed(node, result)
+
+
+@handles(exp.If)
+def _iff(node: exp.If, tr: Translator) -> exp.Expression:
+    branches = [node.args.get("true"), node.args.get("false")]
+    present = [b for b in branches if b is not None]
+    values, result = _unify(present)
+    it = iter(values)
+    for key in ("true", "false"):
+        if node.args.get(key) is not None:
+            node.set(key, next(it))
+    return typed(node, result)
+
+
+@handles(exp.Case)
+def _case(node: exp.Case, tr: Translator) -> exp.Expression:
+    ifs = node.args.get("ifs") or []
+    branches = [i.args["true"] for i in ifs] + ([node.args["default"]] if node.args.get("default") else [])
+    values, result = _unify(branches)
+    for i, value in zip(ifs, values, strict=False):
+        i.set("true", value)
+    if node.args.get("default") is not None:
+        node.set("default", values[-1])
+    return typed(node, result)
+
+
+@handles(exp.Nvl2)
+def _nvl2(node: exp.Nvl2, tr: Translator) -> exp.Expression:
+    present = [k for k in ("true", "false") if node.args.get(k) is not None]
+    values, result = _unify([node.args[k] for k in present])
+    for key, value in zip(present, values, strict=True):
+        node.set(key, value)
+    return typed(node, result)
