@@ -608,8 +608,8 @@ def abort_error(job: CopyJob, out: Outcome) -> errors.ProgrammingError:
     row = out.row_number or out.line
     text = (f"{out.error}\n  File '{out.source.file.path}', line {out.line}, character {out.character}\n"
             f"  Row {row}, column {out.column}\n  {_CONTINUE_HINT}")
-    cls = errors.DataError if (out.sqlstate or "").startswith("22") else errors.ProgrammingError
-    return cls(msg=text, errno=out.errno or 100069, sqlstate=out.sqlstate or "22P02")
+    # The connector raises every failed statement as ProgrammingError, whatever its SQLSTATE class.
+    return errors.ProgrammingError(msg=text, errno=out.errno or 100069, sqlstate=out.sqlstate or "22P02")
 
 
 # ---- the statement ----------------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ Snowflake's reader, the scanner tolerates unquoted object keys and a trailing co
 
 from __future__ import annotations
 
+import json
+
 _WORDS = {"true", "false", "null", "NaN", "Infinity", "-Infinity", "undefined"}
 
 
@@ -160,4 +162,26 @@ def fault(text: str) -> tuple[str, int]:
             return "garbage after valid input document", scanner.i + 1
     except _Fault as exc:
         return exc.message, exc.pos
-    return "invalid JSON document", 1  # e.g. a duplicate-key or encoding problem DuckDB saw and this scanner did not
+    duplicate = _duplicate_key(text)
+    if duplicate is not None:
+        return duplicate
+    return "invalid JSON document", 1  # a problem DuckDB saw and this scanner did not
+
+
+def _duplicate_key(text: str) -> tuple[str, int] | None:
+    """The first repeated key of the top-level object (ALLOW_DUPLICATE = FALSE), reported past its closing quote."""
+    try:
+        doc = json.loads(text, object_pairs_hook=lambda pairs: pairs)
+    except ValueError:
+        return None
+    if not isinstance(doc, list) or not all(isinstance(p, tuple) for p in doc):
+        return None
+    seen: set[str] = set()
+    for key, _ in doc:
+        if key in seen:
+            quoted = json.dumps(key)
+            first = text.find(quoted)
+            second = text.find(quoted, first + len(quoted))
+            return f"duplicate object attribute {quoted}", second + len(quoted)
+        seen.add(key)
+    return None
