@@ -1,0 +1,227 @@
+"""Per-event end-to-end latency: when does each delivered event show in the final layer?
+
+After every tick the runner sends one read-only query: for each final table with events still pending, the rows of
+the keys those events belong to (`key IN (%s, ...)`, bound). An event has
+reached a table when its key's row reflects it: the row's event-time column is at least the event's time, or its
+status is at least as far in the lifecycle, or (for tables with neither) the row exists. Each event is matched once,
+so the Python work is proportional to events, not to ticks; events pending longer than `horizon` are only probed
+on sample ticks so that a stalled table does not make every tick pay for its whole backlog.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from snowsim.simulator.events import Event
+from snowsim.simulator.targets import DBError, Target, error_text
+from snowsim.simulator.truth import STATUS_RANK, TableTruth, event_status
+
+MAX_KEYS = 4096  # keys bound in one probe statement
+
+_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items()) + " END"
+
+
+@dataclass(slots=True)
+class _Pending:
+    event_id: str
+    event_time: datetime
+    arrival: datetime
+    delivered: datetime
+    rank: int | None
+
+
+@dataclass(slots=True)
+class Reached:
+    """One event's journey to one final table."""
+
+    table: str
+    event_id: str
+    event_time: datetime
+    arrival: datetime
+    seen: datetime
+
+    @property
+    def from_event(self) -> float:
+        """Seconds from event time to the final table."""
+        return (self.seen - self.event_time).total_seconds()
+
+    @property
+    def from_arrival(self) -> float:
+        """Seconds from arrival at ingestion to the final table."""
+        return (self.seen - self.arrival).total_seconds()
+
+
+def _bucket(n: int) -> int:
+    """The smallest of 8, 16, 32 ... MAX_KEYS that holds n."""
+    size = 8
+    while size < n:
+        size *= 2
+    return min(size, MAX_KEYS)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..1) of a list, None when empty; math.inf values count as never."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+class LatencyTracker:
+    """Follows every delivered event to each final table it should reach."""
+
+    def __init__(self, target: Target, truths: Iterable[TableTruth], horizon: timedelta = timedelta(minutes=30)):
+        self.target = target
+        self.truths = list(truths)
+        self.horizon = horizon
+        self.pending: dict[str, dict[str, list[_Pending]]] = {t.table: {} for t in self.truths}
+        self.reached: dict[str, list[Reached]] = {t.table: [] for t in self.truths}
+        self.recent: list[Reached] = []  # reached since the last window() call
+        self.errors: dict[str, str] = {}  # table -> why it cannot be probed (first error)
+        self._delivered: list[tuple[datetime, Event]] = []
+
+    def add(self, events: Iterable[Event], delivered: datetime) -> None:
+        """Register events handed to the landing table at `delivered`."""
+        for event in events:
+            for t in self.truths:
+                key = t.key_of(event)
+                if key is None:
+                    continue
+                rank = STATUS_RANK.get(event_status(event)) if t.status_column else None
+                self.pending[t.table].setdefault(key, []).append(
+                    _Pending(event.event_id, event.event_time, event.arrival_time, delivered, rank)
+                )
+
+    def pending_count(self) -> int:
+        """Events delivered that have not reached their final tables yet."""
+        return sum(len(v) for keys in self.pending.values() for v in keys.values())
+
+    def probe(self, now: datetime, full: bool = False) -> int:
+        """Query every final table with pending events; returns how many events reached a table."""
+        parts: list[tuple[TableTruth, list[str]]] = []
+        oldest = now - self.horizon
+        for t in self.truths:
+            pending = self.pending[t.table]
+            if not pending or t.table in self.errors:
+                continue
+            keys = list(pending) if full else [k for k, v in pending.items() if v[-1].delivered >= oldest]
+            for start in range(0, len(keys), MAX_KEYS):
+                parts.append((t, keys[start : start + MAX_KEYS]))
+        reached = 0
+        while parts:
+            # As few statements as the parameter budget allows (one per tick in a healthy run).
+            batch, budget = [], MAX_KEYS
+            while parts and (not batch or len(parts[0][1]) <= budget):
+                t, keys = parts.pop(0)
+                batch.append((t, keys))
+                budget -= len(keys)
+            reached += self._probe(batch, now)
+        return reached
+
+    def _probe(self, batch: list[tuple[TableTruth, list[str]]], now: datetime) -> int:
+        selects, params, tables = [], [], []
+        for t, keys in batch:
+            # Pad the key list to a bucket size so that the statement text repeats and the target's plan cache
+            # hits; a repeated key in IN changes nothing.
+            size = _bucket(len(keys))
+            keys = keys + [keys[-1]] * (size - len(keys))
+            rank = _RANK_SQL.format(col=t.status_column) if t.status_column else "NULL"
+            etc = t.event_time_column or "NULL"
+            selects.append(
+                f"SELECT {len(tables)} AS T, TO_VARCHAR({t.key_column}) AS K, {rank} AS R, {etc} AS E "
+                f"FROM {t.table} WHERE {t.key_column} IN ({', '.join(['%s'] * size)})"
+            )
+            params.extend(keys)
+            tables.append(t)
+        try:
+            rows = self.target.query(" UNION ALL ".join(selects), params)
+        except DBError as exc:
+            # Find the table that cannot be read, and carry on without it.
+            for t in tables:
+                try:
+                    self.target.query(f"SELECT {t.key_column} FROM {t.table} LIMIT 1")
+                except DBError as inner:
+                    self.errors[t.table] = error_text(inner)
+            if not any(t.table in self.errors for t in tables):
+                self.errors[tables[0].table] = error_text(exc)
+            return 0
+        return self._match(rows, tables, now)
+
+    def _match(self, rows: list[tuple], tables: list[TableTruth], now: datetime) -> int:
+        reached = 0
+        for index, key, rank, etc in rows:
+            t = tables[index]
+            waiting = self.pending[t.table].get(key)
+            if not waiting:
+                continue
+            keep = []
+            for p in waiting:
+                ok = (t.event_time_column is None or (etc is not None and _naive(etc) >= p.event_time)) and (
+                    t.event_time_column is not None or p.rank is None or rank is None or rank >= p.rank
+                )
+                if ok:
+                    # A row that already reflected the event before it was delivered (an older, late event) counts
+                    # from the first probe after its delivery: `now`.
+                    r = Reached(t.table, p.event_id, p.event_time, p.arrival, now)
+                    self.reached[t.table].append(r)
+                    self.recent.append(r)
+                    reached += 1
+                else:
+                    keep.append(p)
+            if keep:
+                self.pending[t.table][key] = keep
+            else:
+                del self.pending[t.table][key]
+        return reached
+
+    def window(self, now: datetime) -> tuple[float | None, float | None]:
+        """p50/p95 seconds (event time -> final layer) of events reached since the last call plus those still
+        pending (counted at their age now, so that a stall shows as growing latency)."""
+        values = [r.from_event for r in self.recent]
+        self.recent = []
+        oldest = now - self.horizon
+        for keys in self.pending.values():
+            for waiting in keys.values():
+                values.extend((now - p.event_time).total_seconds() for p in waiting if p.delivered >= oldest)
+        return percentile(values, 0.5), percentile(values, 0.95)
+
+    def table_stats(self, table: str, now: datetime) -> dict[str, Any]:
+        """Latency figures of one final table: percentiles from event time and from arrival; pending events
+        count as never arrived (math.inf) in the percentiles."""
+        reached = self.reached.get(table, [])
+        pending = [p for v in self.pending.get(table, {}).values() for p in v]
+        never = [math.inf] * len(pending)
+        from_event = [r.from_event for r in reached] + never
+        from_arrival = [r.from_arrival for r in reached] + never
+        return {
+            "reached": len(reached),
+            "pending": len(pending),
+            "p50_s": percentile(from_event, 0.5),
+            "p95_s": percentile(from_event, 0.95),
+            "max_s": max(from_event) if from_event else None,
+            "arrival_p50_s": percentile(from_arrival, 0.5),
+            "arrival_p95_s": percentile(from_arrival, 0.95),
+            "arrival_max_s": max(from_arrival) if from_arrival else None,
+            "error": self.errors.get(table),
+        }
+
+    def pending_sample(self, table: str, limit: int = 5) -> list[dict[str, Any]]:
+        """A few events still pending for a table (oldest first), for explanations."""
+        pending = sorted(
+            ((key, p) for key, v in self.pending.get(table, {}).items() for p in v), key=lambda kp: kp[1].event_time
+        )
+        return [
+            {"key": key, "event_id": p.event_id, "event_time": p.event_time.isoformat(sep=" "),
+             "delivered": p.delivered.isoformat(sep=" ")}
+            for key, p in pending[:limit]
+        ]
+
+
+def _naive(value: Any) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value

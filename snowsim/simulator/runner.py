@@ -1,0 +1,424 @@
+"""The replay runner: one loop for every target, from a scenario to a RunResult.
+
+    deploy -> for each tick: deliver the batches and apply the control faults that fall before it (each at its own
+    instant, letting the target fire the tasks due on the way) -> let the target fire the tasks due at the tick ->
+    follow events to the final layer -> every sample_every: count rows, backlogs, task runs -> ... -> drain -> checks
+
+No threads: observers are called from the loop and must return quickly (a TUI decouples rendering itself).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from snowsim.simulator import truth as truth_mod
+from snowsim.simulator.checks import CheckContext, run_checks
+from snowsim.simulator.controls import Controller
+from snowsim.simulator.durations import parse_duration
+from snowsim.simulator.events import gc_paused
+from snowsim.simulator.generator import Replay, build
+from snowsim.simulator.ingestion import Batch, Ingestion, consumer_batches
+from snowsim.simulator.latency import LatencyTracker
+from snowsim.simulator.metrics import Sampler, TaskWatcher
+from snowsim.simulator.pipeline import Pipeline, PipelineError, load_pipeline
+from snowsim.simulator.results import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    FAULT,
+    INFO,
+    INGESTION_ERROR,
+    STREAM_STALE,
+    CheckResult,
+    Moment,
+    RunConfigError,
+    RunInfo,
+    RunResult,
+    TickSample,
+)
+from snowsim.simulator.scenario import (
+    Check,
+    ReconcileCheck,
+    Scenario,
+    ScenarioError,
+    TaskFailuresCheck,
+    UniqueCheck,
+    load_scenario,
+)
+from snowsim.simulator.targets import DBError, Target, error_text, make_target
+
+DEFAULT_SAMPLE_EVERY = timedelta(minutes=5)
+DEFAULT_LATENCY_HORIZON = timedelta(minutes=30)
+
+
+class TargetError(RuntimeError):
+    """The target could not run the pipeline (e.g. the emulator does not support one of its statements)."""
+
+
+@runtime_checkable
+class RunObserver(Protocol):
+    """Receives the run as it happens; every method is optional and is called from the runner's loop."""
+
+    def on_start(self, info: RunInfo) -> None: ...
+    def on_tick(self, sample: TickSample) -> None: ...
+    def on_moment(self, moment: Moment) -> None: ...
+    def on_finish(self, result: RunResult) -> None: ...
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit code for an exception that stopped a run before its checks: 2 for bad input or config."""
+    if isinstance(exc, (ScenarioError, PipelineError, RunConfigError, TargetError)):
+        return EXIT_CONFIG
+    return EXIT_FAILED
+
+
+def run_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    target: str | Target = "emulator",
+    pipeline: str | Path | Pipeline | None = None,
+    seed: int | None = None,
+    db_path: str | Path | None = None,
+    observer: Any = None,
+    sample_every: str | timedelta | None = None,
+    drain: str | timedelta | None = None,
+    latency_horizon: str | timedelta | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Replay a scenario (name, path or Scenario) into a pipeline on a target and check the result.
+
+    overrides replace scenario fields (duration="10m", traffic={"rate": 5}); sample_every (default 5m, at least one
+    tick) spaces the TickSamples; drain (default max_wait + 3 ticks) keeps the tasks running after the traffic stops so
+    that what was delivered can reach the final layer. Raises ScenarioError / PipelineError / RunConfigError /
+    TargetError when the run cannot start or the target cannot run the pipeline (see exit_code).
+    """
+    if isinstance(scenario, Scenario):
+        scn = scenario.with_overrides(**overrides)
+    else:
+        scn = load_scenario(scenario, **overrides)
+    pipe = pipeline if isinstance(pipeline, Pipeline) else load_pipeline(pipeline or scn.pipeline)
+    sample = _duration("sample_every", sample_every, max(scn.tick, DEFAULT_SAMPLE_EVERY))
+    drained = _duration("drain", drain, scn.ingestion.max_wait + 3 * scn.tick)
+    horizon = _duration("latency_horizon", latency_horizon, DEFAULT_LATENCY_HORIZON)
+    tgt = make_target(target, db_path=db_path)
+    generated = time.perf_counter()
+    replay = build(scn, seed)
+    generated = time.perf_counter() - generated
+    run = _Run(scn, pipe, replay, tgt, observer, max(sample, scn.tick), drained, horizon)
+    run.timings["generate"] = generated
+    return run.execute()
+
+
+def _duration(name: str, value: str | timedelta | None, default: timedelta) -> timedelta:
+    if value is None:
+        return default
+    try:
+        delta = parse_duration(value)
+    except (TypeError, ValueError) as exc:
+        raise RunConfigError(f"{name}: {exc}") from None
+    if delta < timedelta(0) or (name != "drain" and delta == timedelta(0)):
+        raise RunConfigError(f"{name}: must be greater than 0 (got {value!r})")
+    return delta
+
+
+# ---------------------------------------------------------------- check planning
+
+
+def _objects(pipeline: Pipeline) -> set[str]:
+    names = {pipeline.landing.table}
+    for layer in pipeline.layers:
+        names.update(layer.tables, layer.views, layer.streams, layer.tasks)
+    return {n.upper() for n in names}
+
+
+def _references(check: Check) -> list[str]:
+    refs = [getattr(check, a) for a in ("table", "stream") if getattr(check, a, None)]
+    task = getattr(check, "task", None)
+    if task:
+        refs.append(task)
+    return [r.upper() for r in refs]
+
+
+def plan_checks(scenario: Scenario, pipeline: Pipeline) -> tuple[list[Check], list[str]]:
+    """The scenario's checks that apply to the pipeline, plus generic ones when some did not (and why).
+
+    A scenario written for another pipeline names tables this one lacks; those checks are dropped and replaced by
+    what every pipeline's manifest supports: reconcile and unique keys on each final table, and no failed task run.
+    """
+    known = _objects(pipeline)
+    tasks = {n.rsplit(".", 1)[-1] for n in known}
+    kept, dropped = [], []
+    for check in scenario.checks:
+        missing = [r for r in _references(check) if r not in known and not (isinstance(check, TaskFailuresCheck)
+                                                                             and r in tasks)]
+        (dropped if missing else kept).append((check, missing))
+    checks = [c for c, _ in kept]
+    notes = [f"check {c.type} skipped: {', '.join(m)} is not part of pipeline {pipeline.name}" for c, m in dropped]
+    if dropped:
+        present = {(c.type, getattr(c, "table", "").upper()) for c in checks}
+        for final in pipeline.final_tables:
+            if ("reconcile", final.table) not in present:
+                checks.append(ReconcileCheck(type="reconcile", table=final.table, key=final.key,
+                                             status_column=final.status_column))
+            if ("unique", final.table) not in present:
+                checks.append(UniqueCheck(type="unique", table=final.table, columns=[final.key]))
+        if not any(c.type == "task_failures" for c in checks):
+            checks.append(TaskFailuresCheck(type="task_failures", max=0))
+        notes.append(f"added generic checks for the final tables of {pipeline.name}")
+    return checks, notes
+
+
+# ---------------------------------------------------------------- the run
+
+
+class _Clocked:
+    """A wall-clock stopwatch per phase, so a run can say where its time went (target vs runner)."""
+
+    def __init__(self, timings: dict[str, float], phase: str) -> None:
+        self.timings, self.phase = timings, phase
+
+    def __enter__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.phase] = self.timings.get(self.phase, 0.0) + time.perf_counter() - self.t0
+
+
+class _Run:
+    def __init__(
+        self,
+        scenario: Scenario,
+        pipeline: Pipeline,
+        replay: Replay,
+        target: Target,
+        observer: Any,
+        sample_every: timedelta,
+        drain: timedelta,
+        horizon: timedelta,
+    ) -> None:
+        self.scenario, self.pipeline, self.replay, self.target = scenario, pipeline, replay, target
+        self.observer = observer
+        self.sample_every, self.drain, self.horizon = sample_every, drain, horizon
+        self.timings: dict[str, float] = {}
+        self.moments: list[Moment] = []
+        self.samples: list[TickSample] = []
+        self.lost: set[str] = set()
+        self.delivered = 0
+        self.wall0 = time.perf_counter()
+        self._last_ingestion_error: str | None = None
+
+    # ---- observer plumbing -------------------------------------------------------------------------------------
+    def _notify(self, method: str, arg: Any) -> None:
+        fn = getattr(self.observer, method, None) if self.observer is not None else None
+        if fn is not None:
+            fn(arg)
+
+    def _moment(self, at: datetime, kind: str, text: str) -> None:
+        moment = Moment(at, kind, text)
+        self.moments.append(moment)
+        self._notify("on_moment", moment)
+
+    def phase(self, name: str) -> _Clocked:
+        return _Clocked(self.timings, name)
+
+    # ---- main --------------------------------------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        scn, replay = self.scenario, self.replay
+        start, end = scn.start, scn.end
+        finish = start + _ceil(end + self.drain - start, scn.tick)
+        self._notify("on_start", RunInfo(scn, self.pipeline, self.target.name, start, end, replay.seed,
+                                         len(replay.events)))
+        checks, notes = plan_checks(scn, self.pipeline)
+        try:
+            with self.phase("deploy"):
+                self.target.open(start)
+                self.target.deploy(self.pipeline)
+            for note in notes:
+                self._moment(start, INFO, note)
+            self._setup(end)
+            self._loop(start, end, finish)
+            with self.phase("checks"):
+                results = self._checks(checks, finish)
+        finally:
+            if getattr(self, "ingestion", None) is not None:
+                self.ingestion.close()
+            self.target.close()
+        self.moments.sort(key=lambda m: m.at)
+        result = RunResult(
+            scenario=scn.name,
+            pipeline=self.pipeline.name,
+            target=self.target.name,
+            seed=replay.seed,
+            started_at=start,
+            ended_at=finish,
+            wall_seconds=time.perf_counter() - self.wall0,
+            events_generated=len(replay.events),
+            events_delivered=self.delivered,
+            checks=results,
+            samples=self.samples,
+            moments=self.moments,
+            task_summary=self.watcher.summary(),
+            ingestion=self.ingestion.summary(),
+            latency={t: self.tracker.table_stats(t, finish) for t in self.truths},
+            timings=dict(self.timings, total=time.perf_counter() - self.wall0),
+            truth=replay.truth.details,
+        )
+        self._notify("on_finish", result)
+        return result
+
+    def _setup(self, end: datetime) -> None:
+        target, pipe = self.target, self.pipeline
+        with self.phase("setup"):
+            self.ingestion = Ingestion(target, pipe.landing)
+            self.truths = truth_mod.build(pipe.final_tables, self.replay.events, self.replay.truth, end, self.lost)
+            self.tracker = LatencyTracker(target, self.truths.values(), self.horizon)
+            tables = [t for layer in pipe.layers for t in layer.tables]
+            streams = [s for layer in pipe.layers for s in layer.streams]
+            self.sampler = Sampler(target, tables, streams)
+            self.watcher = TaskWatcher(target, target.database or pipe.database, self.scenario.start)
+            self.controller = Controller(target, pipe)
+            with gc_paused():
+                self.event_times = sorted(e.event_time for e in self.replay.events)
+
+    def _timeline(self, end: datetime) -> Iterator[tuple[datetime, int, Any]]:
+        """Batches, control actions and fault announcements merged in time order (controls before batches)."""
+        ing = self.scenario.ingestion
+        batches = ((b.at, 2, b) for b in consumer_batches(self.replay.events, ing.max_events, ing.max_wait, end))
+        controls = ((c.at, 1, c) for c in self.replay.controls)
+        return heapq.merge(self._announcements(), controls, batches, key=lambda item: (item[0], item[1]))
+
+    def _announcements(self) -> Iterator[tuple[datetime, int, Any]]:
+        start = self.scenario.start
+        out: list[tuple[datetime, int, Any]] = []
+        for kind, details in self.replay.truth.details.items():
+            for d in details:
+                if kind in ("task_failure", "pause_tasks"):
+                    continue  # announced when their control actions run
+                at = datetime.fromisoformat(d.get("since") or d.get("from") or start.isoformat())
+                out.append((at, 0, f"{kind}: {_fault_text(kind, d)}"))
+        return iter(sorted(out, key=lambda item: item[0]))
+
+    def _loop(self, start: datetime, end: datetime, finish: datetime) -> None:
+        tick = self.scenario.tick
+        timeline = self._timeline(end)
+        pending = next(timeline, None)
+        next_sample = start + self.sample_every
+        now = start
+        while now < finish:
+            now = min(now + tick, finish)
+            while pending is not None and pending[0] <= now:
+                at, _, item = pending
+                self._advance(at)
+                self._handle(at, item)
+                pending = next(timeline, None)
+            self._advance(now)
+            sample_due = now >= next_sample or now >= finish
+            with self.phase("latency"):
+                self.tracker.probe(now, full=sample_due)
+            if sample_due:
+                while next_sample <= now:
+                    next_sample += self.sample_every
+                self._sample(now)
+
+    def _advance(self, moment: datetime) -> None:
+        with self.phase("tasks"):
+            try:
+                self.target.advance_to(moment)
+            except DBError as exc:
+                raise TargetError(f"the {self.target.name} target could not run the pipeline's tasks at "
+                                  f"{moment:%Y-%m-%d %H:%M:%S}: {error_text(exc)}") from None
+
+    def _handle(self, at: datetime, item: Any) -> None:
+        if isinstance(item, Batch):
+            with self.phase("ingest"):
+                result = self.ingestion.deliver(item)
+            self.delivered += result.sent
+            if result.loaded == 0 and result.error:
+                self.lost.update(e.event_id for e in item.events)
+            else:
+                self.tracker.add(item.events, at)
+            if result.error:
+                self._ingestion_error(at, item, result)
+            return
+        if isinstance(item, str):
+            self._moment(at, FAULT, item)
+            return
+        with self.phase("controls"):
+            text = self.controller.apply(item)
+        self._moment(at, FAULT, f"{item.kind}: {text}")
+
+    def _ingestion_error(self, at: datetime, batch: Batch, result: Any) -> None:
+        # A COPY stuck on one bad file fails with the same error every batch: say it once, until it changes.
+        if result.error == self._last_ingestion_error:
+            return
+        self._last_ingestion_error = result.error
+        if result.loaded == 0 and not result.skipped:
+            text = f"batch {batch.seq} ({len(batch.events)} events) rejected: {result.error}"
+        else:
+            text = f"batch {batch.seq}: {result.skipped} line(s) skipped: {result.error}"
+        self._moment(at, INGESTION_ERROR, text)
+
+    def _sample(self, now: datetime) -> None:
+        with self.phase("sample"):
+            rows = self.sampler.rows()
+            before = set(self.sampler.unreadable)
+            backlog = self.sampler.backlog()
+            for stream in self.sampler.unreadable.keys() - before:
+                if stream in self.sampler.streams:
+                    self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
+            for moment in self.watcher.poll():
+                self.moments.append(moment)
+                self._notify("on_moment", moment)
+            p50, p95 = self.tracker.window(now)
+        sample = TickSample(
+            at=now,
+            events_generated_so_far=bisect.bisect_right(self.event_times, now),
+            events_delivered=self.delivered,
+            rows=rows,
+            backlog=backlog,
+            task_states=self.watcher.states(),
+            task_runs=self.watcher.runs,
+            failures=self.watcher.failures,
+            latency_p50_s=p50,
+            latency_p95_s=p95,
+            wall_seconds=time.perf_counter() - self.wall0,
+        )
+        self.samples.append(sample)
+        self._notify("on_tick", sample)
+
+    def _checks(self, checks: list[Check], now: datetime) -> list[CheckResult]:
+        duplicated = frozenset(self.replay.truth.touched.get("duplicate", ()))
+        ctx = CheckContext(self.target, self.pipeline, self.truths, now, self.tracker, self.watcher, duplicated)
+        return run_checks(ctx, checks)
+
+
+def _ceil(delta: timedelta, step: timedelta) -> timedelta:
+    steps = -(-delta // step)
+    return steps * step
+
+
+def _fault_text(kind: str, d: dict[str, Any]) -> str:
+    count = d.get("count")
+    if kind == "late":
+        return f"{count:,} events arrive {d['delay'][0]}-{d['delay'][1]} after they happen"
+    if kind == "duplicate":
+        how = "in the same batch" if d.get("same_batch") else "again later"
+        return f"{count:,} events delivered twice ({how})"
+    if kind == "out_of_order":
+        return f"{count:,} lifecycle events of {d.get('orders', 0):,} orders arrive shuffled ({d.get('gap')} apart)"
+    if kind == "schema_drift":
+        ops = ", ".join(c.get("op", "?") + " " + str(c.get("field") or c.get("into") or "") for c in d["changes"])
+        return f"producer moves to schema_version {d['schema_version']} ({ops}); {count:,} events affected"
+    if kind == "malformed":
+        return f"{count:,} events delivered as broken JSON ({', '.join(f'{k} {n}' for k, n in d['kinds'].items())})"
+    if kind == "burst":
+        return f"traffic x{d['multiplier']:g} until {d['to']} ({count:,} events in the window)"
+    return ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+__all__ = ["RunObserver", "TargetError", "exit_code", "plan_checks", "run_scenario"]

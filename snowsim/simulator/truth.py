@@ -1,0 +1,205 @@
+"""Ground truth per final table: which keys should be there, with which latest state, and why one might be missing.
+
+Built in one pass over the replay's events from the pipeline manifest's final_tables (event_key, event_types), with
+the generator's own rules for what a correct pipeline holds (faults.ExpectedState: an order counts once its
+ORDER_CREATED was delivered well-formed, its status is the latest by event time). The checks load it into a
+temporary table on the target and compare there, so a pipeline table is never pulled into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from snowsim.simulator.events import Event
+from snowsim.simulator.faults import GroundTruth
+from snowsim.simulator.pipeline import FinalTable
+from snowsim.simulator.targets import Target
+
+# Lifecycle rank of an order status, to decide whether a row already reflects an event (a SHIPPED row reflects PAID).
+STATUS_RANK = {"CREATED": 0, "PAID": 1, "SHIPPED": 2, "DELIVERED": 3, "CANCELLED": 3, "REFUNDED": 4}
+BATCH_REJECTED = "batch_rejected"  # pseudo-fault: the event was in a batch the landing refused as a whole
+SCHEMA = "SNOWSIM"  # where the runner keeps its own tables on the target
+
+
+def envelope_value(event: Event, path: str) -> Any:
+    """The value at an envelope path (event_id, event_type, payload.order_id ...) of an event, None when absent."""
+    if path == "event_id":
+        return event.event_id
+    if path == "event_type":
+        return event.event_type
+    if path == "schema_version":
+        return event.schema_version
+    parts = path.split(".")
+    if parts[0] != "payload":
+        return None
+    value: Any = event.payload
+    for part in parts[1:]:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def event_status(event: Event) -> str:
+    """The order status an event leads to (ORDER_PAID -> PAID)."""
+    return event.event_type.removeprefix("ORDER_")
+
+
+@dataclass
+class KeyTruth:
+    """What the generator knows about one key of a final table."""
+
+    key: str
+    expected: bool = False  # should be in the table at the end of the run
+    status: str | None = None  # expected latest status (status_column)
+    last_event_time: datetime | None = None  # expected latest event time (event_time_column)
+    first_event: Event | None = field(default=None, repr=False)  # explains why the key may never have arrived
+    last_event: Event | None = field(default=None, repr=False)  # its latest delivered event: why it may be stale
+    _first: tuple = field(default=(), repr=False)
+    _last: tuple = field(default=(), repr=False)
+
+
+@dataclass
+class TableTruth:
+    """The ground truth of one final table, and which delivered events should show in it."""
+
+    table: str
+    key_column: str
+    event_key: str
+    event_types: frozenset[str]
+    status_column: str | None
+    event_time_column: str | None
+    keys: dict[str, KeyTruth]
+    lost: set[str] = field(default_factory=set)  # event ids of batches the landing rejected (filled during the run)
+
+    def cause(self, event: Event | None) -> str:
+        """'faults|EVENT_TYPE' of an event ('+'-joined faults, batch_rejected when its batch was refused)."""
+        if event is None:
+            return ""
+        faults = list(dict.fromkeys(event.faults))
+        if event.event_id in self.lost:
+            faults.append(BATCH_REJECTED)
+        return "+".join(faults) + "|" + event.event_type
+
+    def key_of(self, event: Event) -> str | None:
+        """The key a delivered event should show under in this table, or None when it should not show."""
+        if event.raw is not None or event.event_type not in self.event_types:
+            return None
+        key = envelope_value(event, self.event_key)
+        if key is None:
+            return None
+        truth = self.keys.get(str(key))
+        return truth.key if truth is not None and truth.expected else None
+
+    @property
+    def expected_count(self) -> int:
+        """How many keys should be in the table."""
+        return sum(1 for k in self.keys.values() if k.expected)
+
+
+def build(
+    finals: Sequence[FinalTable],
+    events: Iterable[Event],
+    truth: GroundTruth,
+    cutoff: datetime,
+    lost: set[str] | None = None,
+) -> dict[str, TableTruth]:
+    """Table -> ground truth for the events delivered before `cutoff`.
+
+    lost: the (shared, growing) set of event ids whose batch the landing table rejected, used in explanations.
+    """
+    events = list(events)
+    lost = set() if lost is None else lost
+    expected = truth.expected_by(events, cutoff)
+    tables = {
+        f.table: TableTruth(f.table, f.key, f.event_key, frozenset(f.event_types), f.status_column,
+                            f.event_time_column, {}, lost)
+        for f in finals
+    }
+    for t in tables.values():
+        keyset = expected.keys.get(t.event_key.rsplit(".", 1)[-1])
+        for e in events:
+            if e.event_type not in t.event_types:
+                continue
+            raw_key = envelope_value(e, t.event_key)
+            if raw_key is None:
+                continue
+            key = str(raw_key)
+            k = t.keys.get(key)
+            if k is None:
+                k = t.keys[key] = KeyTruth(key)
+            rank = (e.event_time, STATUS_RANK.get(event_status(e), 0))
+            if not k._first or rank < k._first:
+                k._first, k.first_event = rank, e
+            delivered = e.raw is None and e.arrival_time < cutoff
+            if not delivered:
+                continue
+            if keyset is None or key in keyset:
+                k.expected = True
+            if not k._last or rank >= k._last:
+                k._last, k.last_event, k.last_event_time = rank, e, e.event_time
+                k.status = event_status(e)
+        if t.event_key.endswith("order_id"):
+            # The generator's rule (ExpectedState.order_status), which breaks event-time ties by lifecycle rank.
+            for key, status in expected.order_status.items():
+                if key in t.keys:
+                    t.keys[key].status = status
+    return tables
+
+
+TRUTH_COLUMNS = (
+    ("KEY", "VARCHAR"),
+    ("EXPECTED", "BOOLEAN"),
+    ("STATUS", "VARCHAR"),
+    ("LAST_TS", "TIMESTAMP_NTZ"),
+    ("CAUSE", "VARCHAR"),
+    ("LAST_CAUSE", "VARCHAR"),
+)
+
+
+def truth_rows(t: TableTruth) -> list[tuple]:
+    """The rows of a TableTruth as TRUTH_COLUMNS tuples (timestamps as text)."""
+    return [
+        (
+            k.key,
+            k.expected,
+            k.status,
+            k.last_event_time.isoformat(sep=" ", timespec="milliseconds") if k.last_event_time else None,
+            t.cause(k.first_event),
+            t.cause(k.last_event),
+        )
+        for k in t.keys.values()
+    ]
+
+
+def load_table(
+    target: Target, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], chunk: int = 500
+) -> str:
+    """Create SNOWSIM.<name> as a temporary table on the target and fill it; returns its qualified name."""
+    qualified = f"{SCHEMA}.{name}"
+    target.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    ddl = ", ".join(f"{c} {t}" for c, t in columns)
+    target.execute(f"CREATE OR REPLACE TEMPORARY TABLE {qualified} ({ddl})")
+    names = ", ".join(c for c, _ in columns)
+    aliases = ", ".join(f"C{i}" for i in range(len(columns)))
+    select = ", ".join(f"CAST(C{i} AS {t})" for i, (_, t) in enumerate(columns))
+    row_params = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        values = ", ".join([row_params] * len(part))
+        # One multi-row statement per chunk; CAST because VALUES of bound text would otherwise stay VARCHAR.
+        target.execute(
+            f"INSERT INTO {qualified} ({names}) SELECT {select} FROM VALUES {values} AS V({aliases})",
+            [_text(v) for row in part for v in row],
+        )
+    return qualified
+
+
+def _text(value: Any) -> Any:
+    # Booleans bind as text so that every VALUES column has one type whatever the row (NULLs included).
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return value
