@@ -120,9 +120,11 @@ MACROS: list[str] = [
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_ntz(s) IS NOT NULL THEN sf_try_text_to_ntz(s)
         ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
+    # '2024-01-01 12:00:00.000 +0000' (Snowflake's own output format) has a space DuckDB does not accept
     r"""CREATE OR REPLACE MACRO sf_try_text_to_ltz(s) AS CASE
         WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(trim(s) AS HUGEINT)))
-        ELSE coalesce(TRY_CAST(trim(s) AS TIMESTAMPTZ), CAST(sf_try_text_to_ntz(s) AS TIMESTAMPTZ)) END""",
+        ELSE coalesce(TRY_CAST(regexp_replace(trim(s), '\s+([+-][0-9]{2}(:?[0-9]{2})?|Z)$', '\1') AS TIMESTAMPTZ),
+                      CAST(sf_try_text_to_ntz(s) AS TIMESTAMPTZ)) END""",
     f"""CREATE OR REPLACE MACRO sf_text_to_ltz(s) AS CASE
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_ltz(s) IS NOT NULL THEN sf_try_text_to_ltz(s)

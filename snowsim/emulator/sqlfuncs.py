@@ -30,6 +30,9 @@ DATE, TIME, NTZ, LTZ, NULL, UNKNOWN = "DATE", "TIME", "TIMESTAMP_NTZ", "TIMESTAM
 HANDLERS: dict[type[exp.Expression], Handler] = {}
 ANONYMOUS: dict[str, Handler] = {}  # functions sqlglot parses as exp.Anonymous, by upper-case name
 ANONYMOUS_FALLBACK: list[Handler] = []  # called for an exp.Anonymous no handler claims (unknown functions)
+# Called once on the whole tree before the walk when it contains a node of the given class (e.g. FLATTEN types its
+# output columns, which are referenced from parts of the query the walk handles first).
+PREPARE: dict[type[exp.Expression], Callable[[exp.Expression, Translator], None]] = {}
 
 _T = exp.DataType.Type
 _KIND_OF_TYPE: dict[exp.DataType.Type, str] = {
@@ -98,6 +101,9 @@ def walk(root: exp.Expression, tr: Translator) -> exp.Expression:
     all of its descendants; a handler sees its arguments already translated, and nodes it builds are not revisited.
     """
     todo = [n for n in root.walk() if type(n) in HANDLERS or type(n) is exp.Anonymous]
+    for node_type, prepare in PREPARE.items():
+        if any(type(n) is node_type for n in todo):
+            prepare(root, tr)
     for node in reversed(todo):
         parent, key, index = node.parent, node.arg_key, node.index
         new = _handle(node, tr)

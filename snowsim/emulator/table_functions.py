@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from snowsim.emulator import errors, translate
-from snowsim.emulator.sqlfuncs import NUMBER, VARIANT, call, handles, kind, not_supported, template, typed
+from snowsim.emulator.sqlfuncs import (
+    NUMBER,
+    PREPARE,
+    VARIANT,
+    call,
+    handles,
+    kind,
+    not_supported,
+    template,
+    typed,
+)
 
 if TYPE_CHECKING:
     from snowsim.emulator.translate import Translator
@@ -95,11 +105,11 @@ def flatten_subquery(fn: exp.Expression, tr: Translator) -> exp.Expression:
         )
     else:
         # json_tree lists every descendant; an element's container is the value at its parent path (__e.path).
-        # MODE limits which containers are expanded: no element below an array (OBJECT) or below an object (ARRAY).
+        # MODE limits which containers are expanded: no step into an array (OBJECT) or into an object (ARRAY).
         mode_filter = {
             "BOTH": "TRUE",
-            "OBJECT": r"NOT regexp_matches(__e.path, '\[[0-9]+\]')",
-            "ARRAY": r"regexp_full_match(__e.path, '\$(\[[0-9]+\])*')",
+            "OBJECT": r"NOT regexp_matches(__e.fullkey, '\[[0-9]+\]')",
+            "ARRAY": r"regexp_full_match(__e.fullkey, '\$(\[[0-9]+\])+')",
         }[mode]
         sql = (
             f"SELECT {seq} AS \"SEQ\", CASE WHEN __e.fullkey NOT LIKE '%]' THEN __e.key END AS \"KEY\", "
@@ -183,6 +193,27 @@ def _table(node: exp.TableFromRows, tr: Translator) -> exp.Expression:
 def _seq(node: exp.Expression, tr: Translator) -> exp.Expression:
     # a sequence of integers from 0 (docs: seq1); gap-free here, which Snowflake does not promise either way
     return typed(exp.paren(template("row_number() OVER () - 1")), NUMBER)
+
+
+_COLUMN_TYPES = {"SEQ": "BIGINT", "KEY": "VARCHAR", "PATH": "VARCHAR", "INDEX": "BIGINT", "VALUE": "VARIANT",
+                 "THIS": "VARIANT"}
+
+
+def _type_flatten_columns(root: exp.Expression, tr: Translator) -> None:
+    """Give f.VALUE / f.THIS ... their types, so `f.value::string` is a VARIANT cast (sqlglot leaves them unknown)."""
+    aliases = set()
+    for node in root.find_all(exp.Lateral, exp.TableFromRows):
+        if isinstance(node.this, exp.Explode) or (isinstance(node.this, exp.Anonymous)
+                                                  and str(node.this.this).upper() == "FLATTEN"):
+            alias = node.args.get("alias")
+            aliases.add(alias.name if alias is not None else "")
+    for col in root.find_all(exp.Column):
+        if col.table in aliases and col.name.upper() in _COLUMN_TYPES:
+            col.type = exp.DataType.build(_COLUMN_TYPES[col.name.upper()], dialect="snowflake")
+
+
+PREPARE[exp.Lateral] = _type_flatten_columns
+PREPARE[exp.TableFromRows] = _type_flatten_columns
 
 
 def _passthrough(tr: Translator, node: exp.Expression) -> exp.Expression:
