@@ -139,13 +139,18 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
         if name not in by_name:
             raise errors.invalid_identifier(name)
     source = tree.expression
+    values_width = None  # a VALUES list is read through SELECT *, so its width is checked here
     if isinstance(source, exp.Values):
         _check_values(tr, source)
+        values_width = max((len(row.expressions) if isinstance(row, exp.Tuple) else 1 for row in source.expressions),
+                           default=len(given))
         source = exp.select("*").from_(exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("__v"))))
     query = tr.query(source, name_outputs=False)
-    width = len(query.selects) if isinstance(query, exp.Query) else len(given)
-    if width != len(given) and not any(isinstance(p, exp.Star) for p in getattr(query, "selects", [])):
-        raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(given)} but got {width}")
+    width = values_width or (len(query.selects) if isinstance(query, exp.Query) else len(given))
+    star = values_width is None and any(isinstance(p, exp.Star) for p in getattr(query, "selects", []))
+    if width != len(given) and not star:
+        raise errors.compilation_error(
+            2020, f"Insert value list does not match column list expecting {len(given)} but got {width}", "21S01")
     src_cols = [f"__src.{duck_ident(f'__c{i}')}" for i in range(len(given))]
     renamed = f"SELECT * FROM ({_duck_sql(query)}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
     exprs = []
@@ -340,7 +345,7 @@ def _merge_clauses(tree: exp.Merge, columns: list[Column], source_columns: list[
                 cols = [normalize(c.this) if isinstance(c, exp.Column) else normalize(c) for c in (cols_node.expressions if isinstance(cols_node, exp.Tuple) else [cols_node])] if cols_node is not None else names
                 vals = vals_node.expressions if isinstance(vals_node, exp.Tuple) else [vals_node]
                 if len(cols) != len(vals):
-                    raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(cols)} but got {len(vals)}")
+                    raise errors.compilation_error(2020, f"Insert value list does not match column list expecting {len(cols)} but got {len(vals)}", "21S01")
                 for c in cols:
                     if c not in names:
                         raise errors.invalid_identifier(c)

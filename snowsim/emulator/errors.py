@@ -110,6 +110,10 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
     if isinstance(exc, duckdb.ConversionException):
         return _conversion(first)
     if isinstance(exc, duckdb.CatalogException):
+        match = re.search(r"Function with name (\S+) does not exist", first)
+        if match:
+            function = match.group(1).strip('"').upper()
+            return compilation_error(2140, f"Unknown function {function}.", "42601")
         match = re.search(r"with name (\S+) does not exist", first)
         if match:
             return object_does_not_exist(match.group(1).strip('"').upper())
@@ -118,6 +122,13 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
         if match:
             name = match.group(1) or match.group(2)
             return invalid_identifier(name if name != name.lower() else name.upper(), statement)
+        match = re.search(r"has (\d+) columns available but (\d+) columns specified", first)
+        if match:
+            return compilation_error(2020, f"Insert value list does not match column list expecting {match.group(2)} "
+                                     f"but got {match.group(1)}", "21S01")
+        match = re.search(r'column "(.+?)" must appear in the GROUP BY clause', first)
+        if match:
+            return _not_grouped(match.group(1), statement)
     if isinstance(exc, duckdb.OutOfRangeException):
         return ProgrammingError(msg=_out_of_range_text(first), errno=100039, sqlstate="22003")
     if isinstance(exc, duckdb.InvalidInputException) and "division by zero" in message.lower():
@@ -127,6 +138,30 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
         errno=-1,
         sqlstate="0A000",
     )
+
+
+def _not_grouped(column: str, statement: str) -> ProgrammingError:
+    # 001104 (42601): "'T.X' in select clause is neither an aggregate nor in the group by clause." - the column is
+    # qualified by its table's alias (or name) and located in the statement
+    from sqlglot import exp, parse_one  # local: only the error path needs a parse
+
+    qualifier = ""
+    try:
+        tree = parse_one(statement, read="snowflake")
+        tables = list(tree.find_all(exp.Table))
+        for col in tree.find_all(exp.Column):
+            if col.name.upper() == column.upper() and col.table:
+                qualifier = col.table
+                break
+        else:
+            if len(tables) == 1:
+                qualifier = tables[0].alias_or_name
+    except Exception:  # noqa: BLE001 - best effort: the message stays useful without a qualifier
+        pass
+    shown = f"{qualifier.upper()}.{column.upper()}" if qualifier else column.upper()
+    line, position = locate(statement, column)
+    return positioned_error(1104, "42601", line, position,
+                            f"'{shown}' in select clause is neither an aggregate nor in the group by clause.")
 
 
 def _not_null(first_line: str, statement: str) -> IntegrityError:
@@ -152,8 +187,8 @@ _CONVERSIONS = [  # DuckDB target type prefix -> (errno, sqlstate, Snowflake's w
 def _conversion(first_line: str) -> ProgrammingError:
     match = re.search(r"""Could not convert string ["'](.*)["'] to (\w+)""", first_line)
     if match is None:
-        match = re.search(r'invalid (\w+) field format: "(.*)"', first_line)
-        value, target = (match.group(2), match.group(1).upper()) if match else ("", "")
+        match = re.search(r'(?:invalid (\w+) field format|(\w+) field value out of range): "(.*?)"', first_line)
+        value, target = (match.group(3), (match.group(1) or match.group(2)).upper()) if match else ("", "")
     else:
         value, target = match.group(1), match.group(2).upper()
     if target.startswith("DECIMAL") and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", value):

@@ -93,3 +93,36 @@ def test_two_statements_in_one_execute_is_000008(cur):
     err = _raises(cur, "select 1; select 2")
     assert (err.errno, err.sqlstate) == (8, "0A000")
     assert err.raw_msg == "Actual statement count 2 did not match the desired statement count 1."
+
+
+def test_insert_width_mismatch_is_002020(cur):
+    """docs: sql-reference/sql/insert - the value list must match the column list (002020, 21S01)."""
+    cur.execute("create table t (x int, s string, d date)")
+    for sql, expecting, got in [("insert into t values (1, 2)", 3, 2), ("insert into t (x) values (1, 2)", 1, 2),
+                                ("insert into t (x) values (1), (2, 3)", 1, 2), ("insert into t (x, s) select 1", 2, 1)]:
+        err = _raises(cur, sql)
+        assert (err.errno, err.sqlstate) == (2020, "21S01")
+        assert err.raw_msg == (f"SQL compilation error:\nInsert value list does not match column list expecting "
+                               f"{expecting} but got {got}")
+    cur.execute("select count(*) from t")
+    assert cur.fetchone() == (0,)
+
+
+def test_ungrouped_column_is_001104(cur):
+    """docs: sql-reference/constructs/group-by - a selected column neither aggregated nor grouped is 001104."""
+    cur.execute("create table t (x int, s string)")
+    err = _raises(cur, "select x, s from t group by x")
+    assert (err.errno, err.sqlstate) == (1104, "42601")
+    assert err.raw_msg == ("SQL compilation error: error line 1 at position 10\n"
+                           "'T.S' in select clause is neither an aggregate nor in the group by clause.")
+
+
+def test_no_raw_duckdb_text_in_common_errors(cur):
+    """docs: (snowsim) errors read as Snowflake's; DuckDB's wording never reaches the caller for these cases."""
+    cur.execute("create table t (x int, d date)")
+    for sql in ["insert into t values (1)", "select x, d from t group by x", "insert into t (d) values ('13/45/2026')",
+                "insert into t (x) values (null), ('y')"]:
+        with pytest.raises(sf.ProgrammingError) as info:
+            cur.execute(sql)
+        text = info.value.raw_msg
+        assert "Error:" not in text and "DuckDB" not in text and "Binder" not in text, (sql, text)
