@@ -78,6 +78,8 @@ class Connection:
                 self.execute_string(f"CREATE SCHEMA {database}.{schema}")
             self.session.use(db, sch if self.catalog.schema(db, sch) else None)
         self.scheduler = None  # set by snowsim.emulator.tasks when tasks are used
+        for hook in extensions.CONNECT_HOOKS:
+            hook(self)
 
     # ---- PEP 249 / connector surface ---------------------------------------------------------------------
     def cursor(self, cursor_class: type | None = None) -> Cursor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from snowsim.emulator import errors
+from snowsim.emulator import errors, extensions
 from snowsim.emulator.executor import command
 from snowsim.emulator.results import Result
 from snowsim.emulator.tasks import ddl, statements, system_functions, table_functions
@@ -42,6 +42,13 @@ def _flush(conn: Connection) -> None:
         conn.scheduler.flush()
 
 
+def _on_connect(conn: Connection) -> None:
+    # A reopened file (path=) with started tasks: their schedules go on from the catalog state.
+    if any(obj.info.get("state") == "started" for obj in conn.catalog.all("TASK")):
+        attach(conn)
+
+
+extensions.CONNECT_HOOKS.append(_on_connect)
 system_functions.set_return_value.append(_set_return_value)
 system_functions.dependents_enable.append(statements.dependents_enable)
 table_functions.before_query.append(_flush)
