@@ -49,6 +49,7 @@ STAGE_CTE = "__STAGE_ROWS"
 _OUT = "__snowsim_copy_out"
 _EXCL = "__snowsim_copy_excluded"
 _SCRATCH = "__snowsim_copy_scratch"
+_CHUNK = 2048  # rows per range in the first pass of bad-row isolation (DuckDB's vector size)
 _CONTINUE_HINT = ("If you would like to continue loading when an error is encountered, use other values such as "
                   "'SKIP_FILE' or 'CONTINUE' for the ON_ERROR option. For more information on loading options, please "
                   "run 'info loading_data' in a SQL client.")
@@ -418,18 +419,25 @@ class Evaluator:
         self.job = job
         tr = conn.translator()
         tree = tr.query(job.select.copy(), name_outputs=False)
-        for cte in tree.find_all(exp.CTE):
-            if cte.alias_or_name.upper() == STAGE_CTE:
-                cte.set("this", sqlglot.parse_one(
-                    f"SELECT * FROM {ROWS} WHERE __ORD BETWEEN getvariable('__copy_lo') AND getvariable('__copy_hi') "
-                    f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})", read="duckdb"))
         for i, col in enumerate(job.table.columns):
             node = tree.expressions[2 + i]
             if is_semi_structured(col.type):
                 node.set("this", exp.Anonymous(this="sf_to_variant", expressions=[node.this]))
-        self.tree = tree
         self.translation = tr.finish(tree)
-        self.sql = tree.sql(dialect="duckdb")
+        self.tree = self._reading(tree, f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})")
+        self.sql = self.tree.sql(dialect="duckdb")
+        self.unfiltered = self._reading(tree, "")  # also reads the rows already found failing (to describe them)
+
+    @staticmethod
+    def _reading(tree: exp.Expression, extra: str) -> exp.Expression:
+        """The translated query with STAGE_CTE reading ROWS between the __copy_lo and __copy_hi ordinals."""
+        tree = tree.copy()
+        for cte in tree.find_all(exp.CTE):
+            if cte.alias_or_name.upper() == STAGE_CTE:
+                cte.set("this", sqlglot.parse_one(
+                    f"SELECT * FROM {ROWS} WHERE __ORD BETWEEN getvariable('__copy_lo') AND getvariable('__copy_hi') "
+                    f"{extra}", read="duckdb"))
+        return tree
 
     def _range(self, lo: int, hi: int) -> None:
         self.conn.duck.execute(f"SET VARIABLE __copy_lo = {int(lo)}")
@@ -438,43 +446,64 @@ class Evaluator:
     def _materialise(self, sql: str, into: str) -> None:
         self.conn.duck.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}")
 
-    def run(self, first_only: bool) -> list[RowError]:
-        """Fill _OUT with the converted rows; return the rows that failed (left out of _OUT)."""
+    def run(self, first_only: bool) -> dict[int, RowError]:
+        """Fill _OUT with the converted rows. Failing rows go to _EXCL (ordinal, column, kind) and are left out of
+        _OUT; the returned errors describe the first failing row of each file (COPY reports one error per file)."""
         duck = self.conn.duck
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {_EXCL} (__ORD BIGINT)")
+        duck.execute(f"CREATE OR REPLACE TEMP TABLE {_EXCL} (__ORD BIGINT, col INTEGER, kind VARCHAR)")
         self.conn.prepare_run(self.translation, dml=True)
         lo, hi = duck.execute(f"SELECT coalesce(min(__ORD), 0), coalesce(max(__ORD), -1) FROM {ROWS}").fetchone()
         self._range(lo, hi)
-        bad: list[RowError] = []
         try:
             self._materialise(self.sql, _OUT)
         except duckdb.Error:
-            ords = self._flagged() or self._bisect(lo, hi, first_only)
-            bad = [self._describe(o, c) for o, c in ords]
-            duck.executemany(f"INSERT INTO {_EXCL} VALUES (?)", [[e.ord] for e in bad])
+            if not self._flagged():
+                found = self._bisect(lo, hi, first_only)
+                duck.execute(f"INSERT INTO {_EXCL} SELECT unnest(?::BIGINT[]), NULL, 'conversion'", [found])
             self._range(lo, hi)
             self._materialise(self.sql, _OUT)  # a failure now is not row-specific: it surfaces as the statement's error
-        bad.extend(self._not_null())
-        return bad
+        self._not_null()
+        firsts = duck.execute(
+            f"SELECT arg_min(e.__ORD, e.__ORD), arg_min(e.col, e.__ORD), arg_min(e.kind, e.__ORD) FROM {_EXCL} e "
+            f"JOIN {ROWS} r USING (__ORD) GROUP BY r.__FILE").fetchall()
+        described = {}
+        for ord_, col, kind in firsts:
+            if kind == "not null":
+                described[ord_] = RowError(ord_, col, 100072, "22000", "NULL result in a non-nullable column")
+            else:
+                described[ord_] = self._describe(ord_, col)
+        return described
 
-    def _flagged(self) -> list[tuple[int, int | None]]:
-        """Rows whose projections fail, found in one vectorised pass with TRY() (not usable over volatile macros)."""
+    def _flagged(self) -> bool:
+        """Find failing rows (into _EXCL, with their first failing column) in one vectorised pass with TRY().
+
+        False when that pass cannot run (TRY() refuses other volatile functions) or finds nothing.
+        """
         tree = self.tree.copy()
-        flags = []
-        for i, node in enumerate(tree.expressions[2:]):
-            value = node.this.sql(dialect="duckdb")
-            flags.append(f"(try(coalesce(CAST({value} AS VARCHAR), '') || 'x') IS NULL) AS \"__E{i}\"")
-        tree.set("expressions", tree.expressions[:2])
-        sql = tree.sql(dialect="duckdb")
-        # Re-project: keep the FROM / WHERE of the translated query, add one flag per column.
-        wrapped = sql.replace(" FROM ", f", {', '.join(flags)} FROM ", 1) if flags else sql
+        flags: list[exp.Expression] = tree.expressions[:2]
+        for i, node in enumerate(self.tree.expressions[2:]):
+            text = exp.Cast(this=node.this.copy(), to=exp.DataType.build("VARCHAR"))
+            probe = exp.DPipe(this=exp.func("coalesce", text, exp.Literal.string("")), expression=exp.Literal.string("x"))
+            flags.append(exp.alias_(exp.Is(this=exp.Anonymous(this="try", expressions=[probe]), expression=exp.null()),
+                                    f"__E{i}", quoted=True))
+        tree.set("expressions", flags)
+        count = len(flags) - 2
+        where = " OR ".join(f'"__E{i}"' for i in range(count)) or "FALSE"
+        first = "CASE " + " ".join(f'WHEN "__E{i}" THEN {i}' for i in range(count)) + " END" if count else "NULL"
+        duck = self.conn.duck
+        # The emulator's macros raise Snowflake errors with error(), which is volatile, and TRY() refuses volatile
+        # functions. For this one query a temporary macro shadows error() with a failing CAST, which TRY() accepts
+        # (macros are re-bound at each use, so they pick the shadow up).
+        duck.execute("CREATE OR REPLACE TEMP MACRO error(msg) AS CASE WHEN CAST(msg AS INTEGER) IS NULL THEN NULL END")
         try:
-            rows = self.conn.duck.execute(
-                f"SELECT * FROM ({wrapped}) WHERE {' OR '.join(f'__E{i}' for i in range(len(flags))) or 'FALSE'} "
-                "ORDER BY 2").fetchall()
+            duck.execute(f"INSERT INTO {_EXCL} SELECT __ORD, {first}, 'conversion' "
+                         f"FROM ({tree.sql(dialect='duckdb')}) WHERE {where}")
         except duckdb.Error:
-            return []
-        return [(int(r[1]), next(i for i, f in enumerate(r[2:]) if f)) for r in rows]
+            return False
+        finally:
+            duck.execute("DROP MACRO IF EXISTS error")
+        # Nothing flagged: the failure is not in a projection (e.g. a WHERE clause); bisection will find the rows.
+        return duck.execute(f"SELECT count(*) FROM {_EXCL}").fetchone()[0] > 0
 
     def _fails(self, lo: int, hi: int) -> bool:
         self._range(lo, hi)
@@ -484,21 +513,22 @@ class Evaluator:
         except duckdb.Error:
             return True
 
-    def _bisect(self, lo: int, hi: int, first_only: bool) -> list[tuple[int, int | None]]:
-        """Failing rows found by halving row ranges: O(bad rows x log rows) small queries."""
-        found: list[tuple[int, int | None]] = []
+    def _bisect(self, lo: int, hi: int, first_only: bool) -> list[int]:
+        """Failing rows found by checking vector-sized chunks, then halving the failing ones (small range queries)."""
+        found: list[int] = []
 
         def search(a: int, b: int) -> None:
             if a > b or (first_only and found) or not self._fails(a, b):
                 return
             if a == b:
-                found.append((a, None))
+                found.append(a)
                 return
             mid = (a + b) // 2
             search(a, mid)
             search(mid + 1, b)
 
-        search(lo, hi)
+        for start in range(lo, hi + 1, _CHUNK):
+            search(start, min(start + _CHUNK - 1, hi))
         return found
 
     def _describe(self, ord_: int, column: int | None) -> RowError:
@@ -506,7 +536,7 @@ class Evaluator:
         self._range(ord_, ord_)
         columns = [column] if column is not None else list(range(len(self.job.table.columns)))
         for i in columns:
-            tree = self.tree.copy()
+            tree = self.unfiltered.copy()
             tree.set("expressions", [*tree.expressions[:2], tree.expressions[2 + i]])
             try:
                 self._materialise(tree.sql(dialect="duckdb"), _SCRATCH)
@@ -515,19 +545,15 @@ class Evaluator:
                 return RowError(ord_, i, err.errno, err.sqlstate or "22000", getattr(err, "raw_msg", None) or err.msg)
         return RowError(ord_, column, 100038, "22018", "conversion error")
 
-    def _not_null(self) -> list[RowError]:
-        """NULL into a NOT NULL column is a row error (removed from _OUT)."""
-        checks = [f'"__C{i}" IS NULL' for i, c in enumerate(self.job.table.columns) if not c.nullable]
-        if not checks:
-            return []
-        out = []
-        for ord_, *nulls in self.conn.duck.execute(
-                f"SELECT __ORD, {', '.join(checks)} FROM {_OUT} WHERE {' OR '.join(checks)} ORDER BY 1").fetchall():
-            idx = [i for i, c in enumerate(self.job.table.columns) if not c.nullable][nulls.index(True)]
-            out.append(RowError(int(ord_), idx, 100072, "22000", "NULL result in a non-nullable column"))
-        if out:
-            self.conn.duck.execute(f"DELETE FROM {_OUT} WHERE {' OR '.join(checks)}")
-        return out
+    def _not_null(self) -> None:
+        """NULL into a NOT NULL column is a row error: moved from _OUT to _EXCL."""
+        required = [i for i, c in enumerate(self.job.table.columns) if not c.nullable]
+        if not required:
+            return
+        checks = " OR ".join(f'"__C{i}" IS NULL' for i in required)
+        first = "CASE " + " ".join(f'WHEN "__C{i}" IS NULL THEN {i}' for i in required) + " END"
+        self.conn.duck.execute(f"INSERT INTO {_EXCL} SELECT __ORD, {first}, 'not null' FROM {_OUT} WHERE {checks}")
+        self.conn.duck.execute(f"DELETE FROM {_OUT} WHERE {checks}")
 
 
 # ---- per-file results ---------------------------------------------------------------------------------------------------
@@ -538,7 +564,7 @@ def _column_label(job: CopyJob, column: int | None) -> str:
     return f'"{job.table.name.name}"["{name}":{position}]'
 
 
-def summarise(conn: Connection, job: CopyJob, sources: list[SourceFile], row_errors: list[RowError],
+def summarise(conn: Connection, job: CopyJob, sources: list[SourceFile], described: dict[int, RowError],
               field_counts: dict[int, int]) -> list[Outcome]:
     """One Outcome per file read, statuses decided by ON_ERROR."""
     duck = conn.duck
@@ -547,23 +573,15 @@ def summarise(conn: Connection, job: CopyJob, sources: list[SourceFile], row_err
     first_parse = {f: (line, row, text) for f, line, row, text in duck.execute(
         f"SELECT __FILE, arg_min(__LINE, __LINE), arg_min(__ROW, __LINE), arg_min(__TEXT, __LINE) FROM {BAD} "
         "GROUP BY 1").fetchall()}
-    by_ord = {e.ord: e for e in row_errors}
-    located = {}
-    if by_ord:
-        duck.execute(f"CREATE OR REPLACE TEMP TABLE {_SCRATCH} (__ORD BIGINT)")
-        duck.executemany(f"INSERT INTO {_SCRATCH} VALUES (?)", [[o] for o in by_ord])
-        located = {o: (f, line, rn) for o, f, line, rn in duck.execute(
-            f'SELECT r.__ORD, r.__FILE, r.__LINE, r."METADATA$FILE_ROW_NUMBER" FROM {ROWS} r '
-            f"JOIN {_SCRATCH} USING (__ORD)").fetchall()}
-    conv_bad: dict[int, list[tuple[int, int, RowError]]] = {}
-    for o, (f, line, rn) in located.items():
-        conv_bad.setdefault(f, []).append((line, rn, by_ord[o]))
+    row_bad = {f: (n, line, rn, o) for f, n, line, rn, o in duck.execute(
+        f'SELECT r.__FILE, count(*), arg_min(r.__LINE, r.__ORD), arg_min(r."METADATA$FILE_ROW_NUMBER", r.__ORD), '
+        f"min(r.__ORD) FROM {_EXCL} e JOIN {ROWS} r USING (__ORD) GROUP BY 1").fetchall()}
     outcomes = []
     for src in sources:
         f = src.index
         parsed = int(good.get(f, 0)) + int(parse_bad.get(f, 0))
-        rows_bad = sorted(conv_bad.get(f, []), key=lambda t: t[0])
-        seen = int(parse_bad.get(f, 0)) + len(rows_bad)
+        n_row_bad, first_line, first_rn, first_ord = row_bad.get(f, (0, None, None, None))
+        seen = int(parse_bad.get(f, 0)) + int(n_row_bad)
         out = Outcome(job.location.list_prefix + src.file.path, "LOADED", parsed, 0, job.on_error.error_limit(parsed),
                       seen, source=src)
         expected = len(job.targets)
@@ -584,14 +602,15 @@ def summarise(conn: Connection, job: CopyJob, sources: list[SourceFile], row_err
                 reason, pos = json_faults.fault(text)
                 candidates.append((line, row, f"Error parsing JSON: {reason}", pos, _column_label(job, None), 100069,
                                    "22P02"))
-            if rows_bad:
-                line, row, err = rows_bad[0]
-                candidates.append((line, row, err.message, 1, _column_label(job, err.column), err.errno, err.sqlstate))
+            if n_row_bad:
+                err = described[first_ord]
+                candidates.append((first_line, first_rn, err.message, 1, _column_label(job, err.column), err.errno,
+                                   err.sqlstate))
             if candidates:
                 line, row, message, pos, column, errno, sqlstate = min(candidates, key=lambda c: c[0])
                 out.error, out.line, out.character, out.column = message, int(line), int(pos), column
                 out.errno, out.sqlstate, out.row_number = errno, sqlstate, int(row)
-        good_rows = int(good.get(f, 0)) - len(rows_bad)
+        good_rows = int(good.get(f, 0)) - int(n_row_bad)
         if out.seen and out.error and out.errno == 100080:
             good_rows = 0
         if job.on_error.skips_file(out.seen, parsed):
@@ -638,8 +657,8 @@ def copy_into(conn: Connection, sql: str) -> Result:
         else:
             field_counts = stage_reader.read_csv(duck, sources, job.fmt, scan_time, job.width)
         evaluator = Evaluator(conn, job)
-        row_errors = evaluator.run(first_only=job.on_error.mode == "ABORT_STATEMENT")
-        outcomes = summarise(conn, job, sources, row_errors, field_counts)
+        described = evaluator.run(first_only=job.on_error.mode == "ABORT_STATEMENT")
+        outcomes = summarise(conn, job, sources, described, field_counts)
         if job.on_error.mode == "ABORT_STATEMENT":
             failed = [o for o in outcomes if o.seen]
             if failed:
