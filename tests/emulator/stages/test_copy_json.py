@@ -352,3 +352,27 @@ def test_gzip_staged_by_hand_and_uncompressed_files(cur, q, staged, tmp_path):
     staged("plain.jsonl", [{"id": 2}], "/raw auto_compress = false")
     assert sorted(r[1] for r in q("copy into raw from @st")) == ["LOADED", "LOADED", "LOADED"]
     assert q("select count(*) from raw") == [(3,)]
+
+
+def test_conversion_errors_isolated_with_volatile_function(cur, q, qd, staged):
+    """docs: sql-reference/sql/copy-into-table (ON_ERROR = CONTINUE) - bad rows are skipped whatever the SELECT
+    calls; RANDOM() (volatile) makes snowsim find them by narrowing row ranges instead of one TRY() pass."""
+    cur.execute("create table amounts (id int, amount number(10,2))")
+    staged("a.jsonl", [{"id": 1, "amount": "1"}, {"id": 2, "amount": "x"}, {"id": 3, "amount": "3"},
+                       {"id": 4, "amount": "y"}])
+    (row,) = qd("copy into amounts from (select $1:id, iff(random() = 2, null, $1:amount) from @st) "
+                "on_error = continue")
+    assert (row["rows_loaded"], row["errors_seen"], row["first_error"], row["first_error_line"]) == (
+        2, 2, "Numeric value 'x' is not recognized", 2)
+    assert q("select id from amounts order by id") == [(1,), (3,)]
+
+
+def test_current_timestamp_in_transformation_reads_the_clock(cur, q, staged):
+    """docs: sql-reference/functions/current_timestamp, user-guide/querying-metadata (METADATA$START_SCAN_TIME) -
+    both are the statement's time, here the connection's virtual clock."""
+    cur.execute("create table ev (id int, loaded_at timestamp_ltz, scanned timestamp_ltz)")
+    staged("a.jsonl", [{"id": 1}])
+    cur.execute("copy into ev from (select $1:id, current_timestamp(), metadata$start_scan_time from @st)")
+    ((loaded, scanned),) = q("select loaded_at, scanned from ev")
+    assert loaded == scanned
+    assert loaded.isoformat().startswith("2026-01-05T00:00:00-08:00")
