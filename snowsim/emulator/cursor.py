@@ -47,6 +47,24 @@ class Cursor:
         self._pos = 0
         return self
 
+    def describe(self, command: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
+                 **kwargs: Any) -> list | None:
+        """The result metadata of a query, without its rows; None for a statement that returns no result set."""
+        from snowsim.emulator.executor import QueryPlan  # local: executor imports the handlers' modules
+
+        sql, _ = to_qmark(command, params, self.connection.paramstyle)
+        try:
+            plan = self.connection.plan_for(sql)
+        except duckdb.Error as exc:
+            raise errors.translate_duckdb_error(exc, command) from None
+        if not isinstance(plan, QueryPlan):
+            return None
+        # a query's shape is known once it has run; reading has no side effects (streams are consumed only by DML)
+        self.execute(command, params)
+        self._result.rows = []
+        self._result.rowcount = 0
+        return self.description
+
     def executemany(self, command: str, seqparams: Sequence[Any]) -> Cursor:
         """Run one statement per parameter set; rowcount is the total."""
         total = 0

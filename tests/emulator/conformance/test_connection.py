@@ -150,3 +150,13 @@ def test_autocommit_method(conn):
     assert conn.get_autocommit() is True
     conn.autocommit(False)
     assert conn.get_autocommit() is False
+
+
+def test_describe_gives_metadata_without_rows(rows):
+    """docs: python-connector-api (Cursor.describe) - result metadata without rows; None without a result set."""
+    meta = rows.describe("select id, name from t where id > %s", (1,))
+    assert [m.name for m in meta] == ["ID", "NAME"]
+    assert rows.description == meta
+    assert rows.fetchall() == []
+    assert rows.describe("insert into t (id) values (9)") is None
+    assert rows.execute("select count(*) from t").fetchone() == (3,)  # describe did not run the insert
