@@ -8,6 +8,7 @@ directory removed when the connection is garbage-collected. A stage reference is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -40,11 +41,19 @@ class StagedFile:
 
     def md5(self) -> str:
         """Hex MD5 of the staged bytes (LIST's md5 column and the load metadata's checksum)."""
-        digest = hashlib.md5(usedforsecurity=False)
-        with open(self.disk, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
+        st = self.disk.stat()
+        # mtime is the (virtual) staging time, so ctime (real time of the last write) tells rewrites apart
+        return _md5(str(self.disk), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@functools.lru_cache(maxsize=65536)
+def _md5(path: str, size: int, mtime_ns: int, ctime_ns: int) -> str:
+    # Every COPY checksums every candidate file (load metadata is keyed by checksum): remember unchanged files'.
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
