@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from snowsim.emulator import errors
+from snowsim.emulator import conversion, errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
@@ -69,7 +69,7 @@ class DmlPlan:
                 if self.check is not None and i == self.params_in:
                     bad = duck.execute(self.check).fetchone()
                     if bad is not None:
-                        values_text = json.dumps([_plain(v) for v in bad], default=str)
+                        values_text = json.dumps([_plain(v) for v in bad], default=str, ensure_ascii=False)
                         raise errors.ProgrammingError(
                             msg=f"Duplicate row detected during DML action\nRow Values: {values_text}",
                             errno=100090,
@@ -110,11 +110,12 @@ def _with_rid(table: exp.Table) -> exp.Table:
     return table
 
 
-def _coerce(node: exp.Expression, col: Column) -> exp.Expression:
-    """Snowflake converts values on write: anything into VARIANT becomes a variant of that value."""
+def _coerce(node: exp.Expression, col: Column, table: str | None = None) -> exp.Expression:
+    """Snowflake converts values on write: anything into VARIANT becomes a variant of that value; a VARIANT or text
+    value into a typed column is converted like a cast, its errors naming the table and column (conversion.py)."""
     if is_semi_structured(col.type):
         return exp.func("sf_to_variant", node)
-    return node
+    return conversion.on_write(node, col.type, table, col.name) if table else node
 
 
 def _default(tr: Translator, col: Column) -> exp.Expression:
@@ -154,12 +155,15 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     src_cols = [f"__src.{duck_ident(f'__c{i}')}" for i in range(len(given))]
     renamed = f"SELECT * FROM ({_duck_sql(query)}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
     exprs = []
+    # VALUES rows keep DuckDB's cast and its plain messages (conformance: "Numeric value 'x' is not recognized");
+    # values computed by a query are converted on write, errors naming table and column (docs: sql/insert)
+    written = None if isinstance(tree.expression, exp.Values) else obj.name.name
     for col in columns:
         if col.name in given:
             node = exp.column(f"__c{given.index(col.name)}", table="__src", quoted=True)
         else:
             node = _default(tr, col)
-        exprs.append(_coerce(node, col).sql(dialect="duckdb"))
+        exprs.append(_coerce(node, col, written).sql(dialect="duckdb"))
     del src_cols
     hist = history_table(obj.name)
     steps = []
@@ -236,7 +240,8 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     query = _add_rid(tr.query(select, name_outputs=False), alias)
     hist = history_table(obj.name)
     multi = from_ is not None
-    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c).sql("duckdb") for i, c in enumerate(columns))
+    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c, obj.name.name).sql("duckdb")
+                           for i, c in enumerate(columns))
     steps = [
         f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {_duck_sql(query)}",
         f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
@@ -291,14 +296,28 @@ class TruncatePlan(DmlPlan):
 
     def run(self, conn: Connection, params: list) -> Result:
         """Execute, then tell the listeners."""
-        result = super().run(conn, params)
+        super().run(conn, params)
         for listener in TRUNCATE_LISTENERS:
             listener(conn, self.target)
-        return result
+        return Result.message("status", "Statement executed successfully.")  # docs: sql/truncate-table
+
+
+@dataclass
+class NothingToDo:
+    """A statement with no effect, answered by the status row (TRUNCATE TABLE IF EXISTS of a missing table)."""
+
+    writes = False
+
+    def run(self, conn: Connection, params: list) -> Result:
+        """Report success."""
+        return Result.message("status", "Statement executed successfully.")
 
 
 def plan_truncate(tr: Translator, table: exp.Table) -> DmlPlan:
-    """TRUNCATE [TABLE] t: every current row is deleted (a standard stream shows the deletes)."""
+    """TRUNCATE [TABLE] [IF EXISTS] t: every current row is deleted (a standard stream shows the deletes)."""
+    if (isinstance(table.parent, exp.TruncateTable) and table.parent.args.get("exists")
+            and tr.catalog.get("TABLE", tr.qualify_name(tr.table_parts(table))) is None):
+        return NothingToDo()
     obj = _target(tr, table)
     hist = history_table(obj.name)
     return TruncatePlan(obj.name, [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"], [],
@@ -418,7 +437,8 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         parts = [f"WHEN {k} THEN {duck_ident(f'{prefix}{k}_{i}')}" for k in ks
                  if (prefix == "__i" or c.name in clauses[k].sets)]
         expr = f"CASE __clause {' '.join(parts)} ELSE {fallback} END" if parts else fallback
-        return f"sf_to_variant({expr})" if is_semi_structured(c.type) else expr
+        return f"sf_to_variant({expr})" if is_semi_structured(c.type) else conversion.on_write_sql(
+            expr, c.type, obj.name.name, c.name)
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
     steps = [

@@ -136,6 +136,7 @@ class Translator:
         """Translate a query (SELECT / set operation / VALUES) in place and return it."""
         if name_outputs:
             _name_projections(tree)
+        _name_values_columns(tree)
         schema = self._resolve_tables(tree)
         tree = self._qualify(tree, schema)
         return self._physical(self.rewrite(tree))
@@ -295,6 +296,20 @@ def _no_current(what: str, statement: str) -> errors.ProgrammingError:
         errno=90105,
         sqlstate="22000",
     )
+
+
+def _name_values_columns(tree: exp.Expression) -> None:
+    """`FROM VALUES (...)` names its columns COLUMN1..N in Snowflake (docs: sql-reference/constructs/values)."""
+    for values in tree.find_all(exp.Values):
+        if not isinstance(values.parent, (exp.From, exp.Join, exp.Subquery)) and values.parent is not None:
+            continue
+        alias = values.args.get("alias")
+        if alias is not None and alias.columns:
+            continue
+        width = len(values.expressions[0].expressions) if values.expressions else 0
+        columns = [exp.to_identifier(f"COLUMN{i + 1}", quoted=True) for i in range(width)]
+        name = alias.this if alias is not None and alias.this else exp.to_identifier("__VALUES", quoted=True)
+        values.set("alias", exp.TableAlias(this=name, columns=columns))
 
 
 def snowflake_column_name(node: exp.Expression) -> str:
