@@ -1,6 +1,7 @@
 """DML results as Snowflake returns them: one row of counts with Snowflake's column names; rowcount is their sum."""
 
 import pytest
+from snowflake.connector import errors as sf
 
 
 @pytest.fixture
@@ -71,8 +72,15 @@ def test_truncate(t):
     """docs: sql-reference/sql/truncate-table - removes every row; TRUNCATE TABLE IF EXISTS on a missing one is fine."""
     t.execute("insert into t (id) values (1), (2)")
     t.execute("truncate table t")
+    assert _result(t) == (["status"], [("Statement executed successfully.",)], 1)
     t.execute("select count(*) from t")
     assert t.fetchone() == (0,)
+    t.execute("truncate t")
+    t.execute("truncate table if exists nope")
+    assert t.fetchall() == [("Statement executed successfully.",)]
+    with pytest.raises(sf.ProgrammingError) as info:
+        t.execute("truncate table nope")
+    assert info.value.errno == 2003
 
 
 def test_ctas(cur):
