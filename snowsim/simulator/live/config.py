@@ -108,8 +108,9 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        # Name the file and the problem only: a TOML error message can quote a line, and that line can be a secret.
-        raise LiveConfigError(f"{path}: cannot be read as TOML ({type(exc).__name__})") from None
+        problem = type(exc).__name__
+    # Name the file and the problem only, outside the except block: a TOML error can quote a line holding a secret.
+    raise LiveConfigError(f"{path}: cannot be read as TOML ({problem})")
 
 
 def _connections(home: Path) -> tuple[dict[str, dict[str, Any]], str | None, list[Path]]:
@@ -197,6 +198,7 @@ def open_connection(
     try:
         return factory(**settings.params, session_parameters=dict(session_parameters))
     except Exception as exc:  # noqa: BLE001 - any connect failure (auth, network, bad profile) ends the run the same way
-        text = " ".join(str(getattr(exc, "raw_msg", None) or exc).split())
-        raise LiveConfigError(f"cannot connect to Snowflake with {settings.source}: {scrub(text, settings.secrets())}"
-                              ) from None
+        text = scrub(" ".join(str(getattr(exc, "raw_msg", None) or exc).split()), settings.secrets())
+    # Raised outside the except block: the connector's exception (which may quote a secret) is not even kept as
+    # __context__, so no traceback printer can show it.
+    raise LiveConfigError(f"cannot connect to Snowflake with {settings.source}: {text}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -51,7 +52,8 @@ class Sent:
     kind: str
     sql: str
     params: int = 0
-    note: str = ""  # why a statement was withheld, or what a bound batch holds
+    note: str = ""  # why a statement was withheld
+    digest: str = ""  # of the bound values: two runs sent the same data iff their digests match
 
     def line(self) -> str:
         """The statement as the plan prints it: time, text on one line, bound values counted, note."""
@@ -84,7 +86,8 @@ class Recorder:
     def record(self, sql: str, params: Sequence[Any] | dict | None) -> None:
         """Remember one statement."""
         count = len(params) if params else 0
-        self.entries.append(Sent(self.clock(), statement_kind(sql), sql, count))
+        digest = hashlib.sha1(repr(params).encode(), usedforsecurity=False).hexdigest()[:16] if params else ""
+        self.entries.append(Sent(self.clock(), statement_kind(sql), sql, count, "", digest))
 
     def withhold(self, sql: str, note: str) -> None:
         """Remember a statement that was deliberately not sent."""

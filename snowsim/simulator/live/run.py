@@ -58,6 +58,7 @@ def run_live(
     connect: Callable[..., Any] | None = None,
     poll: PollPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     echo: Callable[[str], None] | None = None,
     observer: Any = None,
     **overrides: Any,
@@ -67,7 +68,8 @@ def run_live(
 
     settings = settings or resolve_settings(connection_name, warehouse=warehouse)
     target = SnowflakeTarget(settings, connect=connect, warehouse=warehouse, database=database,
-                             allow_existing=allow_existing, keep=keep, poll=poll, sleep=sleep, echo=echo)
+                             allow_existing=allow_existing, keep=keep, poll=poll, sleep=sleep, clock=clock,
+                             echo=echo)
     result = run_scenario(scenario, target=target, pipeline=pipeline, seed=seed, observer=observer, **overrides)
     return LiveRun(result, target.usage(), list(target.recorder.entries))
 
