@@ -2,9 +2,8 @@
 Python from the catalog, and the general path (a SELECT through the connection, in the task's session).
 
 docs: sql-reference/sql/create-task (WHEN), functions/system_stream_has_data. An idle pipeline evaluates its WHEN every
-minute; going through SQL would cost a DuckDB round trip or more per check. The fast path reads exactly what
-streams.bind() reads (offset vs the table's last committed version) and falls back to SQL for anything it cannot
-answer alone (a missing or stale stream, so that the error is Snowflake's).
+minute; going through SQL would cost a DuckDB round trip or more per check. The fast path calls what the SQL
+function calls (streams.stream_has_data), so answers, errors and the staleness reset are the same.
 """
 
 from __future__ import annotations
@@ -25,28 +24,10 @@ if TYPE_CHECKING:
 Condition = Callable[[], bool]
 
 
-class Fallback(Exception):
-    """The fast path cannot answer: evaluate the condition in SQL."""
-
-
 def _has_data(conn: Connection, name: ObjectName) -> Condition:
-    cache: dict[str, object] = {"version": None, "table": None}
-
-    def check() -> bool:
-        stream = conn.catalog.get("STREAM", name)
-        if stream is None:
-            raise Fallback
-        if cache["version"] != conn.catalog.version or cache["stream"] is not stream:
-            cache.update(version=conn.catalog.version, stream=stream, table=streams.source_table(conn.catalog, stream))
-        table = cache["table"]
-        if table is None or streams.is_stale(conn, stream):
-            raise Fallback
-        if stream.info.get("initial_pending"):
-            return True
-        return int(table.info.get("last_version", 0)) > int(stream.info["offset"])
-
-    cache["stream"] = None
-    return check
+    # streams.stream_has_data is the function itself: O(1), Snowflake's errors for a missing or stale stream, and a
+    # FALSE answer resets the stream's staleness clock as the docs describe (an idle task keeps its stream fresh).
+    return lambda: streams.stream_has_data(conn, name)
 
 
 def compile_fast(conn: Connection, when: str, database: str, schema: str) -> Condition | None:

@@ -507,10 +507,7 @@ class Scheduler:
             return True
         fast = fast or self._fast_condition(task)
         if fast is not None:
-            try:
-                return fast()
-            except conditions.Fallback:
-                pass
+            return fast()
         if self.conn.session.database != task.name.database or self.conn.session.schema != task.name.schema:
             session = self.sessions.session_for(task.definition, task.name.database, task.name.schema)
             with body.in_session(self.conn, session):

@@ -311,3 +311,31 @@ def test_system_clock_runs_only_execute_task():
     cur.execute("select count(*) from out")
     assert cur.fetchone() == (1,)
     conn.close()
+
+
+def test_current_timestamp_in_a_body_is_the_run_start(conn, sql, start):
+    """docs: functions/current_timestamp, user-guide/tasks-intro - a body runs at its (virtual) start time."""
+    sql("create table at (ts timestamp_ntz)",
+        "create task root schedule = '5 minutes' as insert into at select sysdate()",
+        "create task child after root as insert into at select sysdate()",
+        "alter task child resume", "alter task root resume")
+    conn.scheduler.durations = {"ROOT": timedelta(seconds=40)}
+    conn.advance(minutes=6)
+    assert sql("select ts from at order by ts") == [(start + timedelta(minutes=5),),
+                                                    (start + timedelta(minutes=5, seconds=40),)]
+
+
+def test_session_parameters_apply_while_the_body_runs(conn, sql):
+    """docs: sql-reference/sql/create-task (session parameters) - set for the task's session only."""
+    sql("create table src (id int, v varchar)", "insert into src values (1, 'a'), (1, 'b')",
+        "create table tgt (id int, v varchar)", "insert into tgt values (1, 'x')",
+        "create table shown (v varchar)",
+        "create task t timezone = 'UTC' error_on_nondeterministic_merge = false as begin "
+        "insert into shown select current_timestamp()::varchar; "
+        "merge into tgt using src on tgt.id = src.id when matched then update set v = src.v; end",
+        "execute task t")
+    assert sql.history("state") == [("SUCCEEDED",)]  # the duplicate-row MERGE is allowed in the task's session
+    (shown,) = sql("select v from shown")[0]
+    assert shown.endswith("+0000")
+    (mine,) = sql("select current_timestamp()::varchar")[0]
+    assert mine.endswith("-0800")  # the caller's session keeps America/Los_Angeles
