@@ -8,6 +8,7 @@ Errors come from the macros in macros.py with Snowflake's codes (100038 not reco
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -29,6 +30,7 @@ from snowsim.emulator.sqlfuncs import (
     VARIANT,
     call,
     cast,
+    fast_copy,
     handles,
     handles_anonymous,
     kind,
@@ -36,7 +38,7 @@ from snowsim.emulator.sqlfuncs import (
     template,
     typed,
 )  # fmt: skip
-from snowsim.emulator.types import canonical
+from snowsim.emulator.types import canonical, duck_type
 
 if TYPE_CHECKING:
     from snowsim.emulator.translate import Translator
@@ -90,21 +92,24 @@ def number_params(dtype: exp.DataType) -> tuple[int, int]:
 
 # ---- the conversion table ----------------------------------------------------------------------------------
 def convert(node: exp.Expression, target: str, tr: Translator | None = None, safe: bool = False,
-            precision: int = 38, scale: int = 0) -> exp.Expression:
-    """Convert a node to a target kind the way Snowflake's CAST does (safe: TRY_ semantics, NULL on failure)."""
+            precision: int = 38, scale: int = 0, prefix: str | None = None) -> exp.Expression:
+    """Convert a node to a target kind the way Snowflake's CAST does (safe: TRY_ semantics, NULL on failure).
+
+    prefix: text put before a conversion error's message (see on_write).
+    """
     src = kind(node)
     if target == STRING:
         return to_text(node, src)
     if target == NUMBER:
-        return _to_number(node, src, precision, scale, safe)
+        return _to_number(node, src, precision, scale, safe, prefix)
     if target == FLOAT:
-        return _to_double(node, src, safe)
+        return _to_double(node, src, safe, prefix)
     if target == BOOLEAN:
-        return _to_boolean(node, src, safe)
+        return _to_boolean(node, src, safe, prefix)
     if target == DATE:
-        return _to_temporal(node, src, DATE, safe)
+        return _to_temporal(node, src, DATE, safe, prefix)
     if target in (NTZ, LTZ):
-        return _to_temporal(node, src, target, safe)
+        return _to_temporal(node, src, target, safe, prefix)
     if target == VARIANT:
         return to_variant(node)
     if target == TIME:
@@ -144,14 +149,19 @@ def to_variant(node: exp.Expression) -> exp.Expression:
     return call("sf_to_variant", node, sf_kind=VARIANT)
 
 
-def _numeric_text(node: exp.Expression, src: str, target: str) -> exp.Expression:
+def _numeric_text(node: exp.Expression, src: str, target: str, prefix: str | None = None) -> exp.Expression:
     # the text a numeric conversion parses, or the node itself when it is already a number
     if src == VARIANT:
-        return call("sf_variant_num_text", node, _VARIANT_TARGET[target], sf_kind=STRING)
+        return call("sf_variant_num_text", node, _VARIANT_TARGET[target], sf_kind=STRING, prefix=prefix)
     return node
 
 
-def _to_number(node: exp.Expression, src: str, p: int, s: int, safe: bool) -> exp.Expression:
+def _prefix_arg(prefix: str | None) -> str:
+    return "" if prefix is None else ", prefix := " + exp.Literal.string(prefix).sql(dialect="duckdb")
+
+
+def _to_number(node: exp.Expression, src: str, p: int, s: int, safe: bool,
+               prefix: str | None = None) -> exp.Expression:
     dec = f"DECIMAL({p},{s})"
     if src in (NUMBER, FLOAT, BOOLEAN, NULL):
         if src == BOOLEAN:
@@ -159,29 +169,33 @@ def _to_number(node: exp.Expression, src: str, p: int, s: int, safe: bool) -> ex
         if safe:
             return cast(node, dec, NUMBER, safe=True)
         # a number that does not fit: 100039, with the value's text (docs: to_decimal)
-        return template("sf_check_number(CAST({0} AS VARCHAR), TRY_CAST({0} AS " + dec + "))", node, sf_kind=NUMBER)
+        return template("sf_check_number(CAST({0} AS VARCHAR), TRY_CAST({0} AS " + dec + ")" + _prefix_arg(prefix) + ")",
+                        node, sf_kind=NUMBER)
     if src in (DATE, NTZ, LTZ, TIME):
         return cast(node, dec, NUMBER, safe)  # not a Snowflake conversion either: DuckDB's error is as loud
-    text = _numeric_text(node, src, NUMBER)
+    text = _numeric_text(node, src, NUMBER, prefix)
     if safe:
         return cast(template("trim({0})", text), dec, NUMBER, safe=True)
-    return template("sf_check_number({0}, TRY_CAST(trim({0}) AS " + dec + "))", text, sf_kind=NUMBER)
+    return template("sf_check_number({0}, TRY_CAST(trim({0}) AS " + dec + ")" + _prefix_arg(prefix) + ")", text,
+                    sf_kind=NUMBER)
 
 
-def _to_double(node: exp.Expression, src: str, safe: bool) -> exp.Expression:
+def _to_double(node: exp.Expression, src: str, safe: bool, prefix: str | None = None) -> exp.Expression:
     if src in (NUMBER, FLOAT, NULL, BOOLEAN):
         return cast(node, "DOUBLE", FLOAT, safe)
-    text = _numeric_text(node, src, FLOAT)
+    text = _numeric_text(node, src, FLOAT, prefix)
     if safe:
         return cast(template("trim({0})", text), "DOUBLE", FLOAT, safe=True)
-    return call("sf_text_to_double", text, sf_kind=FLOAT)
+    return call("sf_text_to_double", text, sf_kind=FLOAT, prefix=prefix)
 
 
-def _to_boolean(node: exp.Expression, src: str, safe: bool) -> exp.Expression:
+def _to_boolean(node: exp.Expression, src: str, safe: bool, prefix: str | None = None) -> exp.Expression:
     if src == VARIANT:
-        return call("sf_variant_to_boolean", node, sf_kind=BOOLEAN)
+        return call("sf_variant_to_boolean", node, sf_kind=BOOLEAN, prefix=prefix)
+    if safe and src in (STRING, UNKNOWN):
+        return call("sf_try_text_to_boolean", node, sf_kind=BOOLEAN)
     if src in (STRING, UNKNOWN):
-        return call("sf_try_text_to_boolean" if safe else "sf_text_to_boolean", node, sf_kind=BOOLEAN)
+        return call("sf_text_to_boolean", node, sf_kind=BOOLEAN, prefix=prefix)
     return cast(node, "BOOLEAN", BOOLEAN, safe)  # numbers: 0 is FALSE, anything else TRUE (docs: to_boolean)
 
 
@@ -189,17 +203,58 @@ _TEMPORAL_DUCK = {DATE: "DATE", NTZ: "TIMESTAMP", LTZ: "TIMESTAMPTZ"}
 _TEMPORAL_FN = {DATE: "date", NTZ: "ntz", LTZ: "ltz"}
 
 
-def _to_temporal(node: exp.Expression, src: str, target: str, safe: bool) -> exp.Expression:
+def _to_temporal(node: exp.Expression, src: str, target: str, safe: bool,
+                 prefix: str | None = None) -> exp.Expression:
     suffix = _TEMPORAL_FN[target]
     if src == VARIANT:
-        return call(f"sf_variant_to_{suffix}", node, sf_kind=target)
+        return call(f"sf_variant_to_{suffix}", node, sf_kind=target, prefix=prefix)
+    if safe and src in (STRING, UNKNOWN):
+        return call(f"sf_try_text_to_{suffix}", node, sf_kind=target)
     if src in (STRING, UNKNOWN):
-        return call(f"sf_try_text_to_{suffix}" if safe else f"sf_text_to_{suffix}", node, sf_kind=target)
+        return call(f"sf_text_to_{suffix}", node, sf_kind=target, prefix=prefix)
     if src in (NUMBER, FLOAT) and target != DATE:
         # a number is seconds since the epoch (docs: data-type-conversion footnote 1)
         ntz = template("make_timestamp(CAST({0} * 1000000 AS BIGINT))", node, sf_kind=NTZ)
         return ntz if target == NTZ else template("timezone('UTC', {0})", ntz, sf_kind=LTZ)
     return cast(node, _TEMPORAL_DUCK[target], target, safe)
+
+
+# ---- implicit conversion on write ------------------------------------------------------------------------------
+def on_write(node: exp.Expression, column_type: str, table: str, column: str) -> exp.Expression:
+    """A value written into a scalar column (INSERT / UPDATE / MERGE): VARIANT and text values are converted as
+    Snowflake converts them, errors named after the table and column (docs: sql-reference/sql/insert, 100038
+    "DML operation to table T failed on column C with error: ..."). Other values are left to DuckDB's cast.
+
+    The value's DuckDB type is only known when the statement runs, so the choice is a CASE on typeof(), which
+    DuckDB folds to the one branch that applies: it costs nothing per row.
+    """
+    dtype = exp.DataType.build(column_type, dialect="snowflake")
+    target = target_kind(dtype)
+    if target in (UNKNOWN, VARIANT, TIME):
+        return node
+    p, s = number_params(dtype) if target == NUMBER else (38, 0)
+    prefix = f"DML operation to table {table} failed on column {column} with error: "
+    sources = [("JSON", VARIANT, "JSON")] + ([] if target == STRING else [("VARCHAR", STRING, "VARCHAR")])
+    ifs = []
+    for duck_name, src_kind, duck in sources:
+        value = cast(fast_copy(node), duck, src_kind)
+        converted = convert(value, target, precision=p, scale=s, prefix=prefix)
+        ifs.append(exp.If(this=template(f"typeof({{0}}) = '{duck_name}'", fast_copy(node)), true=converted))
+    # the other branches must bind for every input type too: the column's own type, as DuckDB's insert would cast
+    return exp.Case(ifs=ifs, default=cast(node, duck_type(column_type), target))
+
+
+def on_write_sql(sql: str, column_type: str, table: str, column: str) -> str:
+    """on_write for DuckDB SQL text (MERGE builds its values as text)."""
+    return _on_write_template(column_type, table, column).replace(_HOLE, f"({sql})")
+
+
+_HOLE = "__sf_on_write_value"
+
+
+@lru_cache(maxsize=1024)
+def _on_write_template(column_type: str, table: str, column: str) -> str:
+    return on_write(exp.column(_HOLE), column_type, table, column).sql(dialect="duckdb")
 
 
 # ---- CAST / :: / TRY_CAST ----------------------------------------------------------------------------------

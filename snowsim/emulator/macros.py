@@ -14,9 +14,14 @@ from __future__ import annotations
 import duckdb
 
 
-def _err(errno: int, sqlstate: str, message_sql: str) -> str:
-    """SQL calling error() with a Snowflake-coded message; message_sql is a SQL string expression."""
-    return f"error('SF#{errno}|{sqlstate}|' || {message_sql})"
+def _err(errno: int, sqlstate: str, message_sql: str, prefixed: bool = True) -> str:
+    """SQL calling error() with a Snowflake-coded message; message_sql is a SQL string expression.
+
+    Conversion macros take `prefix := ''`: an implicit conversion on write prepends "DML operation to table T failed
+    on column C with error: " (docs: sql-reference/sql/insert, demo_insert_type_mismatch).
+    """
+    body = f"prefix || {message_sql}" if prefixed else message_sql
+    return f"error('SF#{errno}|{sqlstate}|' || {body})"
 
 
 def _q(expr: str) -> str:
@@ -55,8 +60,8 @@ MACROS: list[str] = [
     f"""CREATE OR REPLACE MACRO sf_parse_json(s) AS CASE
         WHEN s IS NULL OR trim(s, {_WS}) = '' THEN NULL
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
-        WHEN NOT json_valid(s) THEN {_err(100069, '22P02', "'Error parsing JSON: invalid JSON text (snowsim accepts strict JSON only): ' || left(s, 100)")}
-        WHEN sf_json_dup_key(s) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(s)) || ', pos ' || sf_json_dup_pos(s, sf_json_dup_key(s))")}
+        WHEN NOT json_valid(s) THEN {_err(100069, '22P02', "'Error parsing JSON: invalid JSON text (snowsim accepts strict JSON only): ' || left(s, 100)", False)}
+        WHEN sf_json_dup_key(s) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(s)) || ', pos ' || sf_json_dup_pos(s, sf_json_dup_key(s))", False)}
         ELSE sf_json_or_null(s) END""",
     f"""CREATE OR REPLACE MACRO sf_try_parse_json(s) AS CASE
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
@@ -71,7 +76,7 @@ MACROS: list[str] = [
         WHEN 'ARRAY' THEN CAST(json(v) AS VARCHAR)
         ELSE trim(CAST(v AS VARCHAR), ' ') END""",
     # the text a numeric conversion parses: booleans are 0/1, strings are parsed (docs: to_decimal, VARIANT input)
-    f"""CREATE OR REPLACE MACRO sf_variant_num_text(v, target) AS CASE json_type(v)
+    f"""CREATE OR REPLACE MACRO sf_variant_num_text(v, target, prefix := '') AS CASE json_type(v)
         WHEN 'NULL' THEN NULL
         WHEN 'BOOLEAN' THEN CASE WHEN CAST(v AS VARCHAR) = 'true' THEN '1' ELSE '0' END
         WHEN 'VARCHAR' THEN v ->> '$'
@@ -81,26 +86,26 @@ MACROS: list[str] = [
     # ---- text -> number (docs: to_decimal: 100038 not recognized, 100039 out of range) --------------------
     # d is TRY_CAST(s AS DECIMAL(p,s)) computed by the caller (type parameters cannot be macro arguments);
     # DuckDB rounds half away from zero like Snowflake.
-    f"""CREATE OR REPLACE MACRO sf_check_number(s, d) AS CASE
-        WHEN s IS NULL THEN NULL
+    f"""CREATE OR REPLACE MACRO sf_check_number(s, d, prefix := '') AS CASE
         WHEN d IS NOT NULL THEN d
+        WHEN s IS NULL THEN NULL
         WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
         ELSE {_err(100039, '22003', "'Numeric value ' || " + _q('s') + " || ' is out of range'")} END""",
-    f"""CREATE OR REPLACE MACRO sf_text_to_double(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_text_to_double(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN TRY_CAST(trim(s) AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
         ELSE TRY_CAST(trim(s) AS DOUBLE) END""",
     # ---- text -> BOOLEAN (docs: to_boolean) -------------------------------------------------------------------
     f"""CREATE OR REPLACE MACRO sf_try_text_to_boolean(s) AS CASE
         WHEN lower(trim(s)) IN {_TRUE} THEN TRUE WHEN lower(trim(s)) IN {_FALSE} THEN FALSE END""",
-    f"""CREATE OR REPLACE MACRO sf_text_to_boolean(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_text_to_boolean(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_boolean(s) IS NOT NULL THEN sf_try_text_to_boolean(s)
         ELSE {_err(100037, '22018', "'Boolean value ' || " + _q('s') + " || ' is not recognized'")} END""",
-    f"""CREATE OR REPLACE MACRO sf_variant_to_boolean(v) AS CASE json_type(v)
+    f"""CREATE OR REPLACE MACRO sf_variant_to_boolean(v, prefix := '') AS CASE json_type(v)
         WHEN 'NULL' THEN NULL
         WHEN 'BOOLEAN' THEN CAST(v AS VARCHAR) = 'true'
-        WHEN 'VARCHAR' THEN sf_text_to_boolean(v ->> '$')
+        WHEN 'VARCHAR' THEN sf_text_to_boolean(v ->> '$', prefix := prefix)
         WHEN 'OBJECT' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to BOOLEAN'")}
         WHEN 'ARRAY' THEN {_err(100071, '22000', "'Failed to cast variant value ' || CAST(json(v) AS VARCHAR) || ' to BOOLEAN'")}
         ELSE TRY_CAST(CAST(v AS VARCHAR) AS DOUBLE) <> 0 END""",
@@ -116,7 +121,7 @@ MACROS: list[str] = [
         ELSE coalesce(TRY_CAST(trim(s) AS TIMESTAMP), try_strptime(trim(s), '%d-%b-%Y %H:%M:%S'),
                       try_strptime(trim(s), '%d-%b-%Y'), try_strptime(trim(s), '%m/%d/%Y %H:%M:%S'),
                       try_strptime(trim(s), '%m/%d/%Y')) END""",
-    f"""CREATE OR REPLACE MACRO sf_text_to_ntz(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_text_to_ntz(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_ntz(s) IS NOT NULL THEN sf_try_text_to_ntz(s)
         ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
@@ -125,26 +130,26 @@ MACROS: list[str] = [
         WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(trim(s) AS HUGEINT)))
         ELSE coalesce(TRY_CAST(regexp_replace(trim(s), '\s+([+-][0-9]{2}(:?[0-9]{2})?|Z)$', '\1') AS TIMESTAMPTZ),
                       CAST(sf_try_text_to_ntz(s) AS TIMESTAMPTZ)) END""",
-    f"""CREATE OR REPLACE MACRO sf_text_to_ltz(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_text_to_ltz(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_ltz(s) IS NOT NULL THEN sf_try_text_to_ltz(s)
         ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
     """CREATE OR REPLACE MACRO sf_try_text_to_date(s) AS
         coalesce(TRY_CAST(trim(s) AS DATE), CAST(sf_try_text_to_ntz(s) AS DATE))""",
-    f"""CREATE OR REPLACE MACRO sf_text_to_date(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_text_to_date(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN sf_try_text_to_date(s) IS NOT NULL THEN sf_try_text_to_date(s)
         ELSE {_err(100040, '22007', "'Date ' || " + _q('s') + " || ' is not recognized'")} END""",
     # a VARIANT number is an epoch value; anything else goes through its text
-    """CREATE OR REPLACE MACRO sf_variant_to_ntz(v) AS CASE
+    """CREATE OR REPLACE MACRO sf_variant_to_ntz(v, prefix := '') AS CASE
         WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT))
-        ELSE sf_text_to_ntz(sf_variant_num_text(v, 'TIMESTAMP_NTZ')) END""",
-    """CREATE OR REPLACE MACRO sf_variant_to_ltz(v) AS CASE
+        ELSE sf_text_to_ntz(sf_variant_num_text(v, 'TIMESTAMP_NTZ', prefix := prefix), prefix := prefix) END""",
+    """CREATE OR REPLACE MACRO sf_variant_to_ltz(v, prefix := '') AS CASE
         WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT)))
-        ELSE sf_text_to_ltz(sf_variant_num_text(v, 'TIMESTAMP_LTZ')) END""",
-    """CREATE OR REPLACE MACRO sf_variant_to_date(v) AS CASE
+        ELSE sf_text_to_ltz(sf_variant_num_text(v, 'TIMESTAMP_LTZ', prefix := prefix), prefix := prefix) END""",
+    """CREATE OR REPLACE MACRO sf_variant_to_date(v, prefix := '') AS CASE
         WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN CAST(sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT)) AS DATE)
-        ELSE sf_text_to_date(sf_variant_num_text(v, 'DATE')) END""",
+        ELSE sf_text_to_date(sf_variant_num_text(v, 'DATE', prefix := prefix), prefix := prefix) END""",
     # ---- scalar -> VARCHAR in Snowflake's default output formats (docs: parameters *_OUTPUT_FORMAT) ----------
     r"""CREATE OR REPLACE MACRO sf_double_text(d) AS regexp_replace(CAST(d AS VARCHAR), '\.0$', '')""",
     """CREATE OR REPLACE MACRO sf_ntz_text(t) AS strftime(t, '%Y-%m-%d %H:%M:%S.%g')""",

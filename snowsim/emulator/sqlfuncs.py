@@ -166,10 +166,13 @@ def typed(node: exp.Expression, sf_kind: str) -> exp.Expression:
 
 
 # ---- builders ----------------------------------------------------------------------------------------------
-def call(name: str, *args: exp.Expression | str | int, sf_kind: str = UNKNOWN) -> exp.Expression:
-    """A DuckDB function call (kept verbatim by the generator), tagged with its kind."""
-    node = exp.Anonymous(this=name, expressions=[_arg(a) for a in args])
-    return typed(node, sf_kind)
+def call(name: str, *args: exp.Expression | str | int, sf_kind: str = UNKNOWN,
+         **named: exp.Expression | str | int | None) -> exp.Expression:
+    """A DuckDB function call (kept verbatim by the generator), tagged with its kind; named args: `name := value`."""
+    expressions = [_arg(a) for a in args]
+    expressions += [exp.PropertyEQ(this=exp.to_identifier(k), expression=_arg(v)) for k, v in named.items()
+                    if v is not None]
+    return typed(exp.Anonymous(this=name, expressions=expressions), sf_kind)
 
 
 def _arg(a: exp.Expression | str | int) -> exp.Expression:

@@ -157,3 +157,33 @@ def test_value_cast_into_a_table_column(cur):
     cur.execute("insert into stg select v:q::number, v:p::number(10,2), v:s::varchar, v:t::timestamp_ntz from "
                 "(select parse_json('{\"q\": \"2\", \"p\": 12.345, \"s\": \"PAID\", \"t\": \"2026-01-05T08:00:00Z\"}') v)")
     assert row(cur, "select * from stg") == (2, Decimal("12.35"), "PAID", datetime(2026, 1, 5, 8, 0))
+
+
+def test_implicit_conversion_on_write(cur):
+    """docs: data-type-conversion (VARIANT is coercible) - VARIANT fields written to typed columns without a cast."""
+    cur.execute("create or replace table stg2 (qty number, price number(10,2), status varchar, ok boolean, d date)")
+    cur.execute("insert into stg2 select v:q, v:p, v:s, v:ok, v:d from (select parse_json("
+                "'{\"q\": \"2\", \"p\": 12.345, \"s\": \"PAID\", \"ok\": \"yes\", \"d\": \"2026-01-05\"}') v)")
+    assert row(cur, "select * from stg2") == (2, Decimal("12.35"), "PAID", True, date(2026, 1, 5))
+
+
+def test_implicit_conversion_error_names_table_and_column(cur):
+    """docs: sql-reference/sql/insert - 100038 (22018): DML operation to table T failed on column C with error: ..."""
+    cur.execute("create or replace table demo_insert_type_mismatch (n number)")
+    err = failure(cur, "insert into demo_insert_type_mismatch (n) select parse_json('\"d\"')")
+    assert (err.errno, err.sqlstate) == (100038, "22018")
+    assert err.raw_msg == ("DML operation to table DEMO_INSERT_TYPE_MISMATCH failed on column N with error: "
+                           "Numeric value 'd' is not recognized")
+    err = failure(cur, "insert into demo_insert_type_mismatch (n) select 'd'")
+    assert err.errno == 100038 and err.raw_msg.endswith("Numeric value 'd' is not recognized")
+
+
+def test_update_and_merge_convert_on_write(cur):
+    """docs: sql-reference/sql/update, merge - assigned VARIANT values are converted to the column's type."""
+    cur.execute("create or replace table upd (id number, status varchar, qty number)")
+    cur.execute("insert into upd values (1, 'NEW', 0)")
+    cur.execute("update upd set status = v:s, qty = v:q from (select parse_json('{\"s\": \"PAID\", \"q\": \"3\"}') v)")
+    assert row(cur, "select status, qty from upd") == ("PAID", 3)
+    cur.execute("merge into upd using (select parse_json('{\"s\": \"SHIPPED\"}') v) src on upd.id = 1 "
+                "when matched then update set status = src.v:s")
+    assert row(cur, "select status from upd") == ("SHIPPED",)
