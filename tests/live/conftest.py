@@ -15,6 +15,7 @@ import pytest
 from snowflake.connector.errors import OperationalError
 
 from snowsim.emulator import connect
+from snowsim.simulator.live.config import ConnectionSettings
 from snowsim.simulator.live.driver import PollPolicy
 
 # Small, fast scenarios: one minute of traffic and a two-minute drain (three graph runs per root).
@@ -104,3 +105,26 @@ def clock() -> FakeClock:
 @pytest.fixture
 def fast_poll() -> PollPolicy:
     return PollPolicy(first=0.5, factor=2.0, max_interval=4.0, timeout=30.0)
+
+
+def _settings() -> ConnectionSettings:
+    return ConnectionSettings("test account", {"account": "xy12345", "user": "ALICE", "warehouse": "SIM_WH"},
+                              {"account": "xy12345", "user": "ALICE", "warehouse": "SIM_WH"})
+
+
+@pytest.fixture(scope="session")
+def make_account() -> type[EmulatorAccount]:
+    """The EmulatorAccount class (tests build one per scenario of faults)."""
+    return EmulatorAccount
+
+
+@pytest.fixture(scope="session")
+def fast() -> dict[str, Any]:
+    """Scenario overrides for short runs."""
+    return dict(FAST)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Any:
+    """A function returning plain test connection settings (no secret)."""
+    return _settings
