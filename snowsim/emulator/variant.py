@@ -138,11 +138,19 @@ def _object_construct_star(node: exp.StarMap, tr: Translator) -> exp.Expression:
         raise not_supported("OBJECT_CONSTRUCT(* ILIKE/EXCLUDE ...)", tr)
     select = node.find_ancestor(exp.Select)
     source = select.args.get("from_").this if select is not None and select.args.get("from_") else None
-    obj = source.meta.get("snowsim_object") if isinstance(source, exp.Table) else None
-    if obj is None or select.args.get("joins"):
-        raise not_supported("OBJECT_CONSTRUCT(*) over anything but one table", tr)
+    if source is None or select.args.get("joins"):
+        raise not_supported("OBJECT_CONSTRUCT(*) over anything but one table, subquery or VALUES", tr)
     alias = source.alias_or_name
-    pairs = [(exp.Literal.string(c.name), _typed_column(c.name, c.type, alias)) for c in obj.columns]
+    obj = source.meta.get("snowsim_object") if isinstance(source, exp.Table) else None
+    if obj is not None:
+        pairs = [(exp.Literal.string(c.name), _typed_column(c.name, c.type, alias)) for c in obj.columns]
+    elif isinstance(source, exp.Subquery) and isinstance(source.this, exp.Query):
+        pairs = [(exp.Literal.string(n), exp.column(n, table=alias, quoted=True)) for n in source.this.named_selects]
+    elif isinstance(source, exp.Values) and source.args.get("alias") is not None:
+        names = [c.name for c in source.args["alias"].columns]
+        pairs = [(exp.Literal.string(n), exp.column(n, table=alias, quoted=True)) for n in names]
+    else:
+        raise not_supported("OBJECT_CONSTRUCT(*) over this FROM clause", tr)
     return _object(pairs, keep_null=False)
 
 

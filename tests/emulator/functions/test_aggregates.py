@@ -86,6 +86,12 @@ def test_object_construct_star(cur):
                                             {"CREATED_DATE": "2024-01-18", "PROVINCE": "Manitoba"}]
 
 
+def test_object_construct_star_over_values(cur):
+    """docs: object_construct - without attribute names Snowflake uses COLUMN1, COLUMN2, ..."""
+    got = rows(cur, "select object_construct(*) from values (1, 'x'), (2, 'y') order by 1")
+    assert [variant(r[0]) for r in got] == [{"COLUMN1": 1, "COLUMN2": "x"}, {"COLUMN1": 2, "COLUMN2": "y"}]
+
+
 def test_object_construct_star_with_exclude_is_named(cur):
     """docs: object_construct - (* EXCLUDE col) is not emulated."""
     cur.execute("create or replace table demo_table_2 (a int, b int)")

@@ -6,15 +6,13 @@ import pytest
 
 from tests.emulator.functions.conftest import failure, rows, value, variant
 
-VARTAB = [(1, "null"), (2, None), (3, "true"), (4, "-17"), (5, "123.12"), (6, "1.912e2"),
-          (7, '"Om ara pa ca na dhih"  '), (9, '{ "x" : "abc", "y" : false, "z": 10} ')]
-
-
 def test_vartab_example_types(cur):
-    """docs: sql-reference/functions/parse_json - values of each JSON type and their TYPEOF."""
+    """docs: sql-reference/functions/parse_json - values of each JSON type and their TYPEOF (the page's INSERT)."""
     cur.execute("create or replace table vartab (n number(2), v variant)")
-    for n, text in VARTAB:
-        cur.execute("insert into vartab select %s, parse_json(%s)", (n, text))
+    cur.execute("""insert into vartab
+        select column1 as n, parse_json(column2) as v
+          from values (1, 'null'), (2, null), (3, 'true'), (4, '-17'), (5, '123.12'), (6, '1.912e2'),
+                      (7, '"Om ara pa ca na dhih"  '), (9, '{ "x" : "abc", "y" : false, "z": 10} ') as vals""")
     got = rows(cur, "select n, v, typeof(v) from vartab order by n")
     assert [(n, variant(v), t) for n, v, t in got] == [
         (1, None, "NULL_VALUE"),  # JSON null: the connector shows 'null'
@@ -27,6 +25,14 @@ def test_vartab_example_types(cur):
         (9, {"x": "abc", "y": False, "z": 10}, "OBJECT"),
     ]
     assert got[0][1] == "null" and got[1][1] is None  # JSON null vs SQL NULL
+
+
+@pytest.mark.xfail(strict=True, reason="snowsim parses strict JSON: Snowflake also reads a trailing comma or a "
+                                       "missing array element as undefined, and unquoted keys")
+def test_lenient_json_of_the_examples(cur):
+    """docs: parse_json / flatten examples - '[-1, 12, 289, 2188, false,]', '[1, ,77]', '{ name: {first: "John"} }'."""
+    assert value(cur, "select array_size(parse_json('[1, ,77]'))") == 3
+    assert variant(value(cur, "select parse_json('{ name: { first: \"John\" } }')")) == {"name": {"first": "John"}}
 
 
 def test_null_handling_example(cur):
