@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +34,9 @@ from snowsim.emulator.file_formats import FileFormat, parse_options, word
 from snowsim.emulator.identifiers import duck_ident, normalize
 from snowsim.emulator.results import TYPE_CODES, Result
 from snowsim.emulator.stage_files import StageLocation, resolve
-from snowsim.emulator.stage_reader import BAD, ROWS, SourceFile
+from snowsim.emulator.stage_reader import ROWS, SourceFile
 from snowsim.emulator.storage import history_table
-from snowsim.emulator.translate import parse
+from snowsim.emulator.translate import Translation, parse
 from snowsim.emulator.types import is_semi_structured
 
 if TYPE_CHECKING:
@@ -411,33 +413,66 @@ class RowError:
     message: str = ""
 
 
+@dataclass
+class Compiled:
+    """A COPY statement resolved and translated once; reused while the catalog and session are unchanged (the runner
+    issues the same COPY after every PUT)."""
+
+    job: CopyJob
+    tree: exp.Expression  # the translated SELECT, reading ROWS minus the rows in _EXCL
+    unfiltered: exp.Expression  # the same, also reading the rows in _EXCL (to describe their errors)
+    translation: Translation
+    sql: str
+
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COMPILED_PER_CONNECTION = 64
+
+
+def compile_copy(conn: Connection, sql: str) -> Compiled:
+    """prepare() and translate, cached by statement text, session context and catalog version."""
+    cache = _COMPILED.setdefault(conn, OrderedDict())
+    key = (sql, conn.session.database, conn.session.schema, conn.session.generation, conn.catalog.version)
+    compiled = cache.get(key)
+    if compiled is not None:
+        cache.move_to_end(key)
+        return compiled
+    job = prepare(conn, sql)
+    tr = conn.translator()
+    tree = tr.query(job.select.copy(), name_outputs=False)
+    for i, col in enumerate(job.table.columns):
+        node = tree.expressions[2 + i]
+        if is_semi_structured(col.type):
+            node.set("this", exp.Anonymous(this="sf_to_variant", expressions=[node.this]))
+    filtered = _reading(tree, f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})")
+    compiled = Compiled(job, filtered, _reading(tree, ""), tr.finish(tree), filtered.sql(dialect="duckdb"))
+    cache[key] = compiled
+    if len(cache) > _COMPILED_PER_CONNECTION:
+        cache.popitem(last=False)
+    return compiled
+
+
+def _reading(tree: exp.Expression, extra: str) -> exp.Expression:
+    """The translated query with STAGE_CTE reading ROWS between the __copy_lo and __copy_hi ordinals."""
+    tree = tree.copy()
+    for cte in tree.find_all(exp.CTE):
+        if cte.alias_or_name.upper() == STAGE_CTE:
+            cte.set("this", sqlglot.parse_one(
+                f"SELECT * FROM {ROWS} WHERE __ORD BETWEEN getvariable('__copy_lo') AND getvariable('__copy_hi') "
+                f"{extra}", read="duckdb"))
+    return tree
+
+
 class Evaluator:
     """Runs the translated SELECT over ROWS into _OUT, isolating the rows whose conversion fails."""
 
-    def __init__(self, conn: Connection, job: CopyJob) -> None:
+    def __init__(self, conn: Connection, compiled: Compiled) -> None:
         self.conn = conn
-        self.job = job
-        tr = conn.translator()
-        tree = tr.query(job.select.copy(), name_outputs=False)
-        for i, col in enumerate(job.table.columns):
-            node = tree.expressions[2 + i]
-            if is_semi_structured(col.type):
-                node.set("this", exp.Anonymous(this="sf_to_variant", expressions=[node.this]))
-        self.translation = tr.finish(tree)
-        self.tree = self._reading(tree, f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})")
-        self.sql = self.tree.sql(dialect="duckdb")
-        self.unfiltered = self._reading(tree, "")  # also reads the rows already found failing (to describe them)
-
-    @staticmethod
-    def _reading(tree: exp.Expression, extra: str) -> exp.Expression:
-        """The translated query with STAGE_CTE reading ROWS between the __copy_lo and __copy_hi ordinals."""
-        tree = tree.copy()
-        for cte in tree.find_all(exp.CTE):
-            if cte.alias_or_name.upper() == STAGE_CTE:
-                cte.set("this", sqlglot.parse_one(
-                    f"SELECT * FROM {ROWS} WHERE __ORD BETWEEN getvariable('__copy_lo') AND getvariable('__copy_hi') "
-                    f"{extra}", read="duckdb"))
-        return tree
+        self.job = compiled.job
+        self.tree = compiled.tree
+        self.unfiltered = compiled.unfiltered
+        self.translation = compiled.translation
+        self.sql = compiled.sql
 
     def _range(self, lo: int, hi: int) -> None:
         self.conn.duck.execute(f"SET VARIABLE __copy_lo = {int(lo)}")
@@ -568,13 +603,16 @@ def summarise(conn: Connection, job: CopyJob, sources: list[SourceFile], describ
               field_counts: dict[int, int]) -> list[Outcome]:
     """One Outcome per file read, statuses decided by ON_ERROR."""
     duck = conn.duck
-    good = dict(duck.execute(f"SELECT __FILE, count(*) FROM {ROWS} GROUP BY 1").fetchall())
-    parse_bad = dict(duck.execute(f"SELECT __FILE, count(*) FROM {BAD} GROUP BY 1").fetchall())
-    first_parse = {f: (line, row, text) for f, line, row, text in duck.execute(
-        f"SELECT __FILE, arg_min(__LINE, __LINE), arg_min(__ROW, __LINE), arg_min(__TEXT, __LINE) FROM {BAD} "
-        "GROUP BY 1").fetchall()}
+    good, parse_bad, first_parse = {}, {}, {}
+    for f, n_good, n_bad, line, row, text in duck.execute(
+            f"SELECT __FILE, count(__ORD), count(*) - count(__ORD), arg_min(__LINE, __LINE) FILTER (__ORD IS NULL), "
+            f"arg_min(__ROW, __LINE) FILTER (__ORD IS NULL), arg_min(__TEXT, __LINE) FILTER (__ORD IS NULL) "
+            f"FROM {ROWS} GROUP BY 1").fetchall():
+        good[f], parse_bad[f] = n_good, n_bad
+        if n_bad:
+            first_parse[f] = (line, row, text)
     row_bad = {f: (n, line, rn, o) for f, n, line, rn, o in duck.execute(
-        f'SELECT r.__FILE, count(*), arg_min(r.__LINE, r.__ORD), arg_min(r."METADATA$FILE_ROW_NUMBER", r.__ORD), '
+        f'SELECT r.__FILE, count(*), arg_min(r.__LINE, r.__ORD), arg_min(r.__ROW, r.__ORD), '
         f"min(r.__ORD) FROM {_EXCL} e JOIN {ROWS} r USING (__ORD) GROUP BY 1").fetchall()}
     outcomes = []
     for src in sources:
@@ -644,7 +682,8 @@ def _result(outcomes: list[Outcome]) -> Result:
 @command(r"COPY\s+INTO\b")
 def copy_into(conn: Connection, sql: str) -> Result:
     """COPY INTO <table> [(cols)] FROM @stage | (SELECT ... FROM @stage) [FILES] [PATTERN] [FILE_FORMAT] [copy options]."""
-    job = prepare(conn, sql)
+    compiled = compile_copy(conn, sql)
+    job = compiled.job
     sources, skipped, missing = choose_files(conn, job)
     if not sources:
         return _result(skipped + missing)
@@ -656,7 +695,7 @@ def copy_into(conn: Connection, sql: str) -> Result:
             stage_reader.read_json(duck, sources, job.fmt, scan_time, upper_keys=job.upper_keys)
         else:
             field_counts = stage_reader.read_csv(duck, sources, job.fmt, scan_time, job.width)
-        evaluator = Evaluator(conn, job)
+        evaluator = Evaluator(conn, compiled)
         described = evaluator.run(first_only=job.on_error.mode == "ABORT_STATEMENT")
         outcomes = summarise(conn, job, sources, described, field_counts)
         if job.on_error.mode == "ABORT_STATEMENT":

@@ -127,15 +127,20 @@ class History:
 
     records: list[LoadRecord]
     now: datetime
+    _latest: dict[tuple[str, str, str], LoadRecord] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A COPY asks about every file on the stage: index the successful loads by file once.
+        for rec in self.records:
+            if rec.status in LOADED_STATUSES:
+                key = (rec.stage_key, rec.path, rec.content_key)
+                if key not in self._latest or self._latest[key].loaded_at <= rec.loaded_at:
+                    self._latest[key] = rec
 
     def live(self, stage_key: str, path: str, content_key: str) -> LoadRecord | None:
         """The unexpired successful load of exactly this file (same path and checksum), if any."""
-        horizon = self.now - EXPIRY
-        for rec in reversed(self.records):
-            same = (rec.stage_key, rec.path, rec.content_key) == (stage_key, path, content_key)
-            if same and rec.loaded_at >= horizon and rec.status in LOADED_STATUSES:
-                return rec
-        return None
+        rec = self._latest.get((stage_key, path, content_key))
+        return rec if rec is not None and rec.loaded_at >= self.now - EXPIRY else None
 
     def uncertain(self, last_modified: datetime) -> bool:
         """Load status unknown: file staged and table first loaded more than 64 days ago (docs: LOAD_UNCERTAIN_FILES).

@@ -1,11 +1,12 @@
 """Reads staged files into DuckDB for COPY: one row per record, unparseable records kept apart, all vectorised.
 
 Python only opens, decompresses and decodes each file (the C codecs do the work); splitting into records, JSON
-validation and numbering happen in DuckDB. The result is two temporary tables:
-  ROWS  __FILE, __ORD (dense ordinal over all good records), __LINE, "$1".."$n" (JSON: "$1" is the record as a
-        VARIANT; CSV: the fields as VARCHAR), METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$FILE_CONTENT_KEY,
-        METADATA$FILE_LAST_MODIFIED, METADATA$START_SCAN_TIME  (docs: user-guide/querying-metadata)
-  BAD   __FILE, __LINE, __ROW, __TEXT: records that are not valid JSON (CSV parsing errors are not detected)
+validation and numbering happen in DuckDB, in one statement per COPY. The result is the temporary table
+  ROWS  __FILE, __ORD (dense ordinal over the records that parse; NULL for those that do not), __LINE, __ROW (record
+        number in the file), __TEXT (the text of a record that does not parse), "$1".."$n" (JSON: "$1" is the record
+        as a VARIANT; CSV: the fields as VARCHAR), METADATA$FILENAME, METADATA$FILE_ROW_NUMBER,
+        METADATA$FILE_CONTENT_KEY, METADATA$FILE_LAST_MODIFIED, METADATA$START_SCAN_TIME (docs: querying-metadata)
+CSV records are not checked for parse errors (DuckDB's reader pads or fails; see read_csv).
 JSON files are newline-delimited documents (blank lines skipped); a file whose lines do not parse but whose whole text
 is one JSON document is read as that single record (a pretty-printed document); STRIP_OUTER_ARRAY = TRUE reads the
 elements of a top-level array. Several multi-line documents in one file are not supported (each line would fail).
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
     import duckdb
 
 ROWS = "__snowsim_copy_rows"
-BAD = "__snowsim_copy_bad"
-_TEXT = "__snowsim_copy_text"
-_RECS = "__snowsim_copy_recs"
-_FILES = "__snowsim_copy_files"
 _WS = "' ' || chr(9) || chr(10) || chr(13)"
 METADATA_COLUMNS = {
     "METADATA$FILENAME": "VARCHAR",
@@ -80,11 +77,13 @@ def _text(source: SourceFile, fmt: FileFormat) -> str:
     return text[1:] if text.startswith("\ufeff") else text  # SKIP_BYTE_ORDER_MARK defaults to TRUE
 
 
-def _files_table(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> None:
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_FILES} (f INTEGER, name VARCHAR, content_key VARCHAR, "
-                 "last_modified TIMESTAMP)")
-    duck.executemany(f"INSERT INTO {_FILES} VALUES (?, ?, ?, ?)",
-                     [[s.index, s.file.path, s.content_key, s.file.last_modified] for s in sources])
+def _files_cte(sources: list[SourceFile]) -> tuple[str, list]:
+    """A CTE body listing the files (f, name, content_key, last_modified) and its parameters."""
+    sql = ("SELECT unnest(?::INTEGER[]) AS f, unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS content_key, "
+           "unnest(?::TIMESTAMP[]) AS last_modified")
+    params = [[s.index for s in sources], [s.file.path for s in sources], [s.content_key for s in sources],
+              [s.file.last_modified for s in sources]]
+    return sql, params
 
 
 def _metadata_projection(scan_time: datetime) -> str:
@@ -95,56 +94,57 @@ def _metadata_projection(scan_time: datetime) -> str:
     )
 
 
-def read_json(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: FileFormat, scan_time: datetime,
-              upper_keys: bool = False) -> None:
-    """Build ROWS ("$1" JSON) and BAD from JSON files; `upper_keys` upper-cases top-level keys (case-insensitive
-    MATCH_BY_COLUMN_NAME then looks keys up by upper-case column name)."""
-    _files_table(duck, sources)
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_TEXT} (f INTEGER, content VARCHAR)")
-    for source in sources:
-        duck.execute(f"INSERT INTO {_TEXT} VALUES (?, ?)", [source.index, _text(source, fmt)])
-    if fmt.flag("STRIP_OUTER_ARRAY"):
+def _records_sql(strip_outer_array: bool) -> str:
+    """CTEs from `texts` (f, content) to `recs` (f, line, txt, ok): one record per JSON document."""
+    if strip_outer_array:
         # Elements of the top-level array; a file that is not an array is one bad record. Docs are silent on line
         # numbers inside an array: the element's position is reported.
-        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
-            SELECT f, generate_subscripts(items, 1) AS line, unnest(items) AS txt, generate_subscripts(items, 1) AS rn
-            FROM (SELECT f, json_extract(content, '$[*]') AS items FROM {_TEXT}
-                  WHERE json_valid(content) AND json_type(content) = 'ARRAY')
-            UNION ALL SELECT f, 1, content, 1 FROM {_TEXT}
-            WHERE NOT (json_valid(content) AND json_type(content) = 'ARRAY') AND trim(content, {_WS}) <> ''""")
-    else:
-        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
-            SELECT f, line, txt, row_number() OVER (PARTITION BY f ORDER BY line) AS rn FROM (
+        return f"""arrays AS MATERIALIZED (SELECT f, content, json_valid(content) AND json_type(
+                                  CASE WHEN json_valid(content) THEN content END) = 'ARRAY' AS is_array FROM texts),
+            recs AS (
+                SELECT f, generate_subscripts(items, 1) AS line, unnest(items) AS txt, TRUE AS ok
+                FROM (SELECT f, json_extract(content, '$[*]') AS items FROM arrays WHERE is_array)
+                UNION ALL SELECT f, 1, content, FALSE FROM arrays WHERE NOT is_array AND trim(content, {_WS}) <> '')"""
+    # Newline-delimited documents; a pretty-printed document fails line by line but parses as a whole.
+    return f"""lines AS MATERIALIZED (SELECT f, line, txt, json_valid(txt) AS ok FROM (
                 SELECT f, generate_subscripts(parts, 1) AS line, unnest(parts) AS txt
-                FROM (SELECT f, string_split(content, chr(10)) AS parts FROM {_TEXT}))
-            WHERE trim(txt, {_WS}) <> ''""")
-        # A pretty-printed document: its lines fail one by one, but the whole text parses.
-        duck.execute(f"""CREATE OR REPLACE TEMP TABLE {_RECS} AS
-            WITH whole AS (SELECT f, content FROM {_TEXT}
-                           WHERE f IN (SELECT f FROM {_RECS} WHERE NOT json_valid(txt)) AND json_valid(content))
-            SELECT * FROM {_RECS} WHERE f NOT IN (SELECT f FROM whole)
-            UNION ALL SELECT f, 1, content, 1 FROM whole""")
+                FROM (SELECT f, string_split(content, chr(10)) AS parts FROM texts))
+                WHERE trim(txt, {_WS}) <> ''),
+            whole AS (SELECT f, content FROM texts
+                      WHERE f IN (SELECT f FROM lines WHERE NOT ok) AND json_valid(content)),
+            recs AS (SELECT f, line, txt, ok FROM lines WHERE f NOT IN (SELECT f FROM whole)
+                     UNION ALL SELECT f, 1, content, TRUE FROM whole)"""
+
+
+def read_json(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: FileFormat, scan_time: datetime,
+              upper_keys: bool = False) -> None:
+    """Build ROWS ("$1" JSON) from JSON files; `upper_keys` upper-cases top-level keys (case-insensitive
+    MATCH_BY_COLUMN_NAME then looks keys up by upper-case column name)."""
+    texts = [_text(source, fmt) for source in sources]
     # Snowflake rejects duplicate keys unless ALLOW_DUPLICATE = TRUE; checked on the top-level object only. Every
     # JSON function sits behind `CASE WHEN ok`: DuckDB evaluates CASE branches only for the rows that take them.
     dup = "FALSE" if fmt.flag("ALLOW_DUPLICATE") else (
         "CASE WHEN ok AND json_type(CASE WHEN ok THEN txt END) = 'OBJECT' THEN "
         "len(json_keys(txt)) <> len(list_distinct(json_keys(txt))) ELSE FALSE END")
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_RECS} AS SELECT *, json_valid(txt) AS ok FROM {_RECS}")
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {_RECS} AS SELECT *, ok AND NOT ({dup}) AS good FROM {_RECS}")
-    duck.execute(f"""CREATE OR REPLACE TEMP TABLE {BAD} AS
-        SELECT f AS __FILE, line AS __LINE, rn AS __ROW, txt AS __TEXT FROM {_RECS} WHERE NOT good""")
     # Same VARIANT text convention as PARSE_JSON (macros.py): containers minified, scalars keep their text.
     variant = (f"CASE WHEN NOT good THEN NULL WHEN json_type(txt) IN ('OBJECT', 'ARRAY') THEN json(txt) "
                f"ELSE CAST(trim(txt, {_WS}) AS JSON) END")
     if upper_keys:
-        variant = (f"CASE WHEN NOT good THEN NULL WHEN json_type(txt) = 'OBJECT' THEN to_json(map_from_entries(list_transform(json_keys(txt), "
-                   f"lambda k: {{'k': upper(k), 'v': json_extract(txt, k)}}))) ELSE {variant} END")
+        variant = (f"CASE WHEN NOT good THEN NULL WHEN json_type(txt) = 'OBJECT' THEN to_json(map_from_entries("
+                   f"list_transform(json_keys(txt), lambda k: {{'k': upper(k), 'v': json_extract(txt, k)}}))) "
+                   f"ELSE {variant} END")
+    files_sql, files_params = _files_cte(sources)
     duck.execute(f"""CREATE OR REPLACE TEMP TABLE {ROWS} AS
-        SELECT r.f AS __FILE, row_number() OVER (ORDER BY r.f, r.rn) AS __ORD, r.line AS __LINE, {variant} AS "$1",
+        WITH texts AS MATERIALIZED (SELECT unnest(?::INTEGER[]) AS f, unnest(?::VARCHAR[]) AS content),
+        {_records_sql(fmt.flag("STRIP_OUTER_ARRAY"))},
+        checked AS (SELECT f, line, txt, row_number() OVER (PARTITION BY f ORDER BY line) AS rn,
+                           ok AND NOT ({dup}) AS good FROM recs),
+        m AS ({files_sql})
+        SELECT r.f AS __FILE,
+               CASE WHEN good THEN row_number() OVER (PARTITION BY good ORDER BY r.f, r.rn) END AS __ORD,
+               r.line AS __LINE, r.rn AS __ROW, CASE WHEN NOT good THEN txt END AS __TEXT, {variant} AS "$1",
                {_metadata_projection(scan_time)}
-        FROM (SELECT * FROM {_RECS} WHERE good) AS r JOIN {_FILES} AS m USING (f)""")
-    duck.execute(f"DROP TABLE IF EXISTS {_TEXT}")
-    duck.execute(f"DROP TABLE IF EXISTS {_RECS}")
+        FROM checked AS r JOIN m USING (f)""", [[s.index for s in sources], texts, *files_params])
 
 
 def _lit(value: object) -> str:
@@ -158,14 +158,12 @@ def read_csv(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: Fi
     Each row's fields are numbered as in the file; a file's field count is what DuckDB's sniffer finds (rows with
     fewer fields are padded with NULL). Line numbers assume no field spans lines.
     """
-    _files_table(duck, sources)
     fields = ", ".join(f'"${i}" VARCHAR' for i in range(1, width + 1))
     meta = ", ".join(f"{duck_ident(k)} {t}" for k, t in (
         ("METADATA$FILENAME", "VARCHAR"), ("METADATA$FILE_ROW_NUMBER", "BIGINT"), ("METADATA$FILE_CONTENT_KEY", "VARCHAR"),
         ("METADATA$FILE_LAST_MODIFIED", "TIMESTAMP"), ("METADATA$START_SCAN_TIME", "TIMESTAMPTZ")))
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} (__FILE INTEGER, __ORD BIGINT, __LINE BIGINT, "
-                 f"{fields}{', ' if fields else ''}{meta})")
-    duck.execute(f"CREATE OR REPLACE TEMP TABLE {BAD} (__FILE INTEGER, __LINE BIGINT, __ROW BIGINT, __TEXT VARCHAR)")
+    duck.execute(f"CREATE OR REPLACE TEMP TABLE {ROWS} (__FILE INTEGER, __ORD BIGINT, __LINE BIGINT, __ROW BIGINT, "
+                 f"__TEXT VARCHAR, {fields}{', ' if fields else ''}{meta})")
     options = (f"header = false, all_varchar = true, null_padding = true, parallel = false, auto_detect = true, "
                f"delim = {_lit(_single(fmt.get('FIELD_DELIMITER'), ','))}, "
                f"quote = {_lit(_single(fmt.get('FIELD_OPTIONALLY_ENCLOSED_BY'), ''))}, "
@@ -195,7 +193,7 @@ def read_csv(duck: duckdb.DuckDBPyConnection, sources: list[SourceFile], fmt: Fi
                 picked.append(value)
             skip = int(fmt.get("SKIP_HEADER") or 0)
             duck.execute(f"""INSERT INTO {ROWS}
-                SELECT {source.index}, {offset} + rn, {skip} + rn, {''.join(v + ', ' for v in picked)}
+                SELECT {source.index}, {offset} + rn, {skip} + rn, rn, NULL, {''.join(v + ', ' for v in picked)}
                        {_lit(source.file.path)}, rn, {_lit(source.content_key)},
                        TIMESTAMP {_lit(source.file.last_modified.isoformat(sep=' '))},
                        TIMESTAMPTZ '{scan_time.isoformat(sep=' ')}+00'
@@ -213,5 +211,5 @@ def _single(value: object, default: str) -> str:
 
 def cleanup(duck: duckdb.DuckDBPyConnection) -> None:
     """Drop the temporary tables."""
-    for name in (ROWS, BAD, _TEXT, _RECS, _FILES):
+    for name in (ROWS,):
         duck.execute(f"DROP TABLE IF EXISTS {name}")
