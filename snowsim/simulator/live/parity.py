@@ -30,6 +30,7 @@ from snowsim.simulator.results import RunResult
 from snowsim.simulator.scenario import Scenario, load_scenario
 from snowsim.simulator.targets import EmulatorTarget, Target
 
+RUNNER_OPTIONS = ("sample_every", "drain", "latency_horizon")  # run_scenario keywords that are not scenario fields
 MAX_LISTED = 10_000  # differences listed per table in the JSON report; counts are always complete
 TEXT_LISTED = 10  # per table in the text report
 _CLOCK_FUNCTIONS = {"SYSDATE", "GETDATE", "LOCALTIMESTAMP", "SYSTIMESTAMP", "CURRENT_TIMESTAMP", "CURRENT_DATE",
@@ -433,6 +434,7 @@ def run_parity(
     right: Callable[[Callable[[Any], None]], Target] | None = None,
     right_name: str = "snowflake",
     left_pipeline: str | Path | Pipeline | None = None,
+    right_seed: int | None = None,
     ignore_columns: Iterable[str] = (),
     **overrides: Any,
 ) -> ParityReport:
@@ -440,10 +442,13 @@ def run_parity(
 
     right(snap) builds the right-hand target and must call snap(target) before its teardown (SnowflakeTarget's
     before_teardown); without it, a SnowflakeTarget from the default configuration is used. left_pipeline runs a
-    different pipeline on the left (to see how two designs differ on the same traffic).
+    different pipeline on the left (to see how two designs differ on the same traffic); right_seed gives the right
+    run other traffic (a deliberately different run, to see what a report of differences looks like).
     """
     from snowsim.simulator.runner import run_scenario  # noqa: PLC0415
 
+    # The runner's own options go to run_scenario; the rest override scenario fields.
+    options = {k: overrides.pop(k) for k in RUNNER_OPTIONS if k in overrides}
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     scn = scn.with_overrides(**overrides)
     pipe = pipeline if isinstance(pipeline, Pipeline) else load_pipeline(pipeline or scn.pipeline)
@@ -455,7 +460,7 @@ def run_parity(
 
     left = SnapshotEmulatorTarget([f.table.upper() for f in lpipe.final_tables])
     sides: dict[str, tuple[RunResult | None, dict[str, TableSnapshot], str | None]] = {}
-    lres, lerr = _run(run_scenario, scn, left, lpipe, seed)
+    lres, lerr = _run(run_scenario, scn, left, lpipe, seed, options)
     sides["emulator"] = (lres, left.snapshot, lerr)
 
     taken: dict[str, TableSnapshot] = {}
@@ -469,7 +474,7 @@ def run_parity(
         rtarget: Target = SnowflakeTarget(before_teardown=snap)
     else:
         rtarget = right(snap)
-    rres, rerr = _run(run_scenario, scn, rtarget, pipe, seed)
+    rres, rerr = _run(run_scenario, scn, rtarget, pipe, seed if right_seed is None else right_seed, options)
     rname = right_name if right_name != "emulator" else "emulator (2)"
     sides[rname] = (rres, taken, rerr)
     # A live target read every task row of every graph run it started: count those, on the account's own terms.
@@ -480,12 +485,12 @@ def run_parity(
 
 
 def _run(run: Callable[..., RunResult], scn: Scenario, target: Target, pipe: Pipeline,
-         seed: int | None) -> tuple[RunResult | None, str | None]:
+         seed: int | None, options: dict[str, Any]) -> tuple[RunResult | None, str | None]:
     from snowsim.simulator.results import RunConfigError  # noqa: PLC0415
     from snowsim.simulator.runner import TargetError  # noqa: PLC0415
 
     try:
-        return run(scn, target=target, pipeline=pipe, seed=seed), None
+        return run(scn, target=target, pipeline=pipe, seed=seed, **options), None
     except RunConfigError:
         raise  # bad configuration: nothing to compare, say so at once
     except TargetError as exc:
