@@ -117,6 +117,7 @@ class _Run:
     returns: dict[ObjectName, str | None] = field(default_factory=dict)
     finalizer_started: bool = False
     finished: bool = False
+    graph_record: GraphRecord | None = None  # written once the root has run (none when the root is skipped)
 
 
 @dataclass
@@ -454,6 +455,15 @@ class Scheduler:
         record.return_value = run.returns.get(name)
         run.outcome[name], run.end[name] = state, ends
         self.history.add(record)
+        if name == run.root.name and state != SKIPPED and run.graph_record is None:
+            # CURRENT_TASK_GRAPHS shows the run while it executes; _finish completes the same row
+            run.graph_record = GraphRecord(
+                self.history.new_id(), run.root.name.name, run.root.name.database, run.root.name.schema, EXECUTING,
+                run.group.scheduled_from, None, None, None, run.public.scheduled_time, run.start_time,
+                run.next_scheduled, None, run.root.id, run.graph_version, run.group.run_id, run.attempt,
+                run.group.config, run.group.id,
+            )
+            self.history.add(run.graph_record)
         self._push(ends, _END, lambda: self._end_task(run, name))
         if unsupported is not None and self.strict:
             raise unsupported
@@ -613,14 +623,13 @@ class Scheduler:
                     key=lambda r: (r.completed_time, r.name), default=None)
         if first is not None:
             run.public.first_error = f"{first.name}: {first.error_code} {first.error_message}"
-        if state != SKIPPED:  # docs: no COMPLETE_TASK_GRAPHS row when the root was skipped
-            self.history.add(GraphRecord(
-                self.history.new_id(), run.root.name.name, run.root.name.database, run.root.name.schema, state,
-                run.group.scheduled_from, first.name if first else None, first.error_code if first else None,
-                first.error_message if first else None, run.public.scheduled_time, run.start_time,
-                run.next_scheduled, now, run.root.id, run.graph_version, run.group.run_id, run.attempt,
-                run.group.config, run.group.id,
-            ))
+        graph = run.graph_record
+        if graph is not None:  # docs: no COMPLETE_TASK_GRAPHS row when the root was skipped
+            graph.state, graph.completed_time = state, now
+            if first is not None:
+                graph.first_error_task_name = first.name
+                graph.first_error_code, graph.first_error_message = first.error_code, first.error_message
+            self.history.add(graph)
         self._groups[run.group.id] = run
         retries = run.root.definition.task_auto_retry_attempts
         if state == FAILED and run.attempt <= retries:

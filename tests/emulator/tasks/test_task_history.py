@@ -120,3 +120,22 @@ def test_history_survives_reopening_the_file(tmp_path, start):
     cur.execute("show tasks")
     assert cur.fetchone()[10] == "started"
     again.close()
+
+
+def test_executing_runs_with_a_duration_model(conn, sql, start):
+    """docs: functions/current_task_graphs (executing runs), functions/task_history (EXECUTING, no COMPLETED_TIME)."""
+    sql("create task r schedule = '5 minutes' as select 1", "create task ch after r as select 2",
+        "alter task ch resume", "alter task r resume")
+    conn.scheduler.durations = {"R": timedelta(minutes=2)}
+    (run,) = conn.advance(minutes=6)
+    assert run.state == "EXECUTING"
+    current = sql("select root_task_name, state from table(information_schema.current_task_graphs()) "
+                  "order by scheduled_time")
+    assert current == [("R", "EXECUTING"), ("R", "SCHEDULED")]
+    assert sql.history("name, state, completed_time", "state <> 'SCHEDULED'") == [("R", "EXECUTING", None)]
+    conn.advance(minutes=2)
+    assert run.state == "SUCCEEDED" and run.completed_time == start + timedelta(minutes=7)
+    assert sql("select root_task_name, state from table(information_schema.complete_task_graphs())") == [
+        ("R", "SUCCEEDED")
+    ]
+    assert [n for n, _ in sql.history("name, state", "state = 'SUCCEEDED'")] == ["R", "CH"]
