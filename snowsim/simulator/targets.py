@@ -150,5 +150,9 @@ def make_target(target: str | Target, *, db_path: str | Path | None = None) -> T
     if target == "emulator":
         return EmulatorTarget(db_path)
     if target == "snowflake":
-        raise RunConfigError("the live Snowflake target is not available yet; use target='emulator'")
+        try:
+            from snowsim.simulator.live.target import SnowflakeTarget
+        except ImportError:
+            raise RunConfigError("the live Snowflake target is not available in this installation") from None
+        return SnowflakeTarget()
     raise RunConfigError(f"unknown target {target!r} (expected one of: {', '.join(TARGETS)})")

@@ -9,7 +9,7 @@ temporary table on the target and compare there, so a pipeline table is never pu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -74,6 +74,7 @@ class TableTruth:
     event_time_column: str | None
     keys: dict[str, KeyTruth]
     lost: set[str] = field(default_factory=set)  # event ids of batches the landing rejected (filled during the run)
+    readable: frozenset[str] = frozenset()  # broken-looking lines the target parses anyway (see build)
 
     def cause(self, event: Event | None) -> str:
         """'faults|EVENT_TYPE' of an event ('+'-joined faults, batch_rejected when its batch was refused)."""
@@ -86,7 +87,7 @@ class TableTruth:
 
     def key_of(self, event: Event) -> str | None:
         """The key a delivered event should show under in this table, or None when it should not show."""
-        if event.raw is not None or event.event_type not in self.event_types:
+        if (event.raw is not None and event.event_id not in self.readable) or event.event_type not in self.event_types:
             return None
         key = envelope_value(event, self.event_key)
         if key is None:
@@ -106,17 +107,21 @@ def build(
     truth: GroundTruth,
     cutoff: datetime,
     lost: set[str] | None = None,
+    readable: Iterable[str] = (),
 ) -> dict[str, TableTruth]:
     """Table -> ground truth for the events delivered before `cutoff`.
 
     lost: the (shared, growing) set of event ids whose batch the landing table rejected, used in explanations.
+    readable: ids of malformed events whose line the target parses anyway (a trailing comma, say, is tolerated by
+    some JSON readers): they reach the pipeline like well-formed ones, so the ground truth counts them.
     """
-    events = list(events)
+    readable = frozenset(readable)
+    events = [replace(e, raw=None) if e.raw is not None and e.event_id in readable else e for e in events]
     lost = set() if lost is None else lost
     expected = truth.expected_by(events, cutoff)
     tables = {
         f.table: TableTruth(f.table, f.key, f.event_key, frozenset(f.event_types), f.status_column,
-                            f.event_time_column, {}, lost)
+                            f.event_time_column, {}, lost, readable)
         for f in finals
     }
     for t in tables.values():
