@@ -68,6 +68,7 @@ class Catalog:
         self.duck = duck
         self.version = 0  # bumps on every change; part of the translation cache key
         self._objects: dict[tuple[str, str, str, str], CatalogObject] = {}
+        self._by_id: dict[tuple[str, str], CatalogObject] = {}
         duck.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
         duck.execute(
             f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.objects (kind VARCHAR, database VARCHAR, schema VARCHAR, "
@@ -117,7 +118,13 @@ class Catalog:
 
     def by_id(self, kind: str, object_id: str) -> CatalogObject | None:
         """The object with that identity (tables keep it across renames; a recreated table gets a new one)."""
-        return next((o for o in self._objects.values() if o.kind == kind and o.info.get("id") == object_id), None)
+        cached = self._by_id.get((kind, object_id))
+        if cached is not None and self._objects.get(_key(cached.kind, cached.name)) is cached:
+            return cached
+        found = next((o for o in self._objects.values() if o.kind == kind and o.info.get("id") == object_id), None)
+        if found is not None:
+            self._by_id[(kind, object_id)] = found  # streams look their table up on every read
+        return found
 
     def all(self, kind: str | None = None) -> list[CatalogObject]:
         """Every object (of a kind), in creation order."""
