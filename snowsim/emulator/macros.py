@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import duckdb
 
+from snowsim.emulator.macro_binding import let_bind
+
 
 def _err(errno: int, sqlstate: str, message_sql: str, prefixed: bool = True) -> str:
     """SQL calling error() with a Snowflake-coded message; message_sql is a SQL string expression.
@@ -166,6 +168,26 @@ MACROS: list[str] = [
         WHEN 'DOUBLE' THEN CASE WHEN contains(lower(CAST(v AS VARCHAR)), 'e') THEN 'DOUBLE' ELSE 'DECIMAL' END
         WHEN 'VARCHAR' THEN 'VARCHAR' WHEN 'BOOLEAN' THEN 'BOOLEAN'
         WHEN 'ARRAY' THEN 'ARRAY' WHEN 'OBJECT' THEN 'OBJECT' END""",
+    # ---- ARRAY functions on JSON arrays (docs: array_contains, array_to_string, array_append, array_cat) -------
+    # elements as JSON texts; NULL when the value is not an array
+    """CREATE OR REPLACE MACRO sf_array_items(a) AS CASE WHEN json_type(a) = 'ARRAY'
+        THEN CAST(json_extract(a, '$[*]') AS VARCHAR[]) END""",
+    """CREATE OR REPLACE MACRO sf_array_of_items(items) AS CAST('[' || array_to_string(items, ',') || ']' AS JSON)""",
+    # a JSON null element prints as '' (docs: array_to_string); strings without their quotes
+    """CREATE OR REPLACE MACRO sf_array_to_string(a, sep) AS array_to_string(
+        list_transform(sf_array_items(a), lambda x: coalesce(sf_variant_text(CAST(x AS JSON)), '')), sep)""",
+    """CREATE OR REPLACE MACRO sf_array_contains(v, a) AS CASE WHEN v IS NOT NULL
+        THEN list_contains(sf_array_items(a), CAST(json(v) AS VARCHAR)) END""",
+    # ---- ordering of VARIANT values ----------------------------------------------------------------------------
+    # A sort key: numbers by value, strings by text, then booleans, arrays, objects, JSON null. Snowflake orders
+    # VARIANTs by value within a type; the order between types is not documented (derived here).
+    """CREATE OR REPLACE MACRO sf_variant_key(v) AS CASE WHEN v IS NOT NULL THEN struct_pack(
+        t := CASE json_type(v) WHEN 'BIGINT' THEN 0 WHEN 'UBIGINT' THEN 0 WHEN 'DOUBLE' THEN 0 WHEN 'VARCHAR' THEN 1
+                 WHEN 'BOOLEAN' THEN 2 WHEN 'ARRAY' THEN 3 WHEN 'OBJECT' THEN 4 ELSE 5 END,
+        n := coalesce(CASE WHEN json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE')
+                           THEN TRY_CAST(CAST(v AS VARCHAR) AS DOUBLE) END, 0),
+        s := CASE WHEN json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ''
+                  WHEN json_type(v) = 'VARCHAR' THEN v ->> '$' ELSE CAST(v AS VARCHAR) END) END""",
     # HASH: DuckDB's 64-bit hash reinterpreted as Snowflake's signed NUMBER(19,0); values differ from Snowflake's
     """CREATE OR REPLACE MACRO sf_signed64(h) AS CAST(CAST(h AS HUGEINT)
         - CASE WHEN h >= 9223372036854775808 THEN 18446744073709551616 ELSE 0 END AS BIGINT)""",
@@ -175,4 +197,4 @@ MACROS: list[str] = [
 def install_macros(duck: duckdb.DuckDBPyConnection) -> None:
     """Create (or refresh) the macros in the connection's temp catalog."""
     for sql in MACROS:
-        duck.execute(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"))
+        duck.execute(let_bind(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")))

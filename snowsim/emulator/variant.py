@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
+from sqlglot.dialects.snowflake import Snowflake
 
 from snowsim.emulator.conversion import convert, to_text, to_variant
 from snowsim.emulator.sqlfuncs import (
@@ -29,6 +30,7 @@ from snowsim.emulator.sqlfuncs import (
     UNKNOWN,
     VARIANT,
     call,
+    fast_copy,
     handles,
     handles_anonymous,
     kind,
@@ -39,6 +41,12 @@ from snowsim.emulator.sqlfuncs import (
 
 if TYPE_CHECKING:
     from snowsim.emulator.translate import Translator
+
+
+# sqlglot's type annotation leaves paths UNKNOWN: typing them VARIANT lets a path projected by a subquery or CTE be
+# known as a VARIANT where it is used (ORDER BY, MAX, comparisons...). The translator annotates with this dialect.
+for _cls in (exp.JSONExtract, exp.Bracket, exp.GetExtract, exp.ToVariant):
+    Snowflake.EXPRESSION_METADATA[_cls] = {"returns": exp.DType.VARIANT}
 
 
 # ---- paths ---------------------------------------------------------------------------------------------------
@@ -192,6 +200,32 @@ def _as_json_array(agg: exp.Expression) -> exp.Expression:
     return template("CAST(coalesce(CAST(to_json({0}) AS VARCHAR), '[]') AS JSON)", agg, sf_kind=VARIANT)
 
 
+# ---- ARRAY functions on JSON arrays ------------------------------------------------------------------------------
+@handles(exp.ArrayContains)
+def _array_contains(node: exp.ArrayContains, tr: Translator) -> exp.Expression:
+    """ARRAY_CONTAINS(value, array): the VARIANT value is one of the elements (docs: array_contains)."""
+    return call("sf_array_contains", _as_variant(node.expression), node.this, sf_kind=BOOLEAN)
+
+
+@handles(exp.ArrayToString)
+def _array_to_string(node: exp.ArrayToString, tr: Translator) -> exp.Expression:
+    return call("sf_array_to_string", node.this, to_text(node.expression), sf_kind=STRING)
+
+
+@handles(exp.ArrayAppend)
+def _array_append(node: exp.ArrayAppend, tr: Translator) -> exp.Expression:
+    item = template("coalesce({0}, 'null')", variant_text(node.expression))
+    return call("sf_array_of_items", call("list_append", call("sf_array_items", node.this), item), sf_kind=VARIANT)
+
+
+@handles(exp.ArrayConcat)
+def _array_cat(node: exp.ArrayConcat, tr: Translator) -> exp.Expression:
+    if len(node.expressions) != 1:
+        raise not_supported("ARRAY_CAT with other than two arrays", tr)
+    items = call("list_concat", call("sf_array_items", node.this), call("sf_array_items", node.expressions[0]))
+    return call("sf_array_of_items", items, sf_kind=VARIANT)
+
+
 # ---- inspection ----------------------------------------------------------------------------------------------------
 def _as_variant(node: exp.Expression) -> exp.Expression:
     return node if kind(node) == VARIANT else to_variant(node)
@@ -303,7 +337,52 @@ def _compare(node: exp.Binary, tr: Translator) -> exp.Expression:
         node.set("this", coerce(node.this, right, tr))
     elif right == VARIANT and _concrete(left):
         node.set("expression", coerce(node.expression, left, tr))
+    elif left == right == VARIANT and isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        # two VARIANTs are ordered by value (10 > 9), not by their JSON text
+        node.set("this", sort_key(node.this))
+        node.set("expression", sort_key(node.expression))
     return typed(node, BOOLEAN)
+
+
+def sort_key(node: exp.Expression) -> exp.Expression:
+    """The value a VARIANT sorts by (macros.sf_variant_key)."""
+    return call("sf_variant_key", node)
+
+
+@handles(exp.Ordered)
+def _order_by(node: exp.Ordered, tr: Translator) -> exp.Expression:
+    # ORDER BY v:n sorts numbers numerically (DuckDB would compare the JSON text: '10' < '9')
+    if kind(node.this) == VARIANT:
+        node.set("this", sort_key(node.this))
+    else:
+        projection = _projection(node)
+        if projection is not None and kind(projection.this) == VARIANT:
+            node.set("this", sort_key(exp.column(projection.alias, quoted=True)))
+    return node
+
+
+def _projection(node: exp.Ordered) -> exp.Alias | None:
+    """The projection an ORDER BY item names by position or by alias (the translator turns 1 into "ALIAS")."""
+    select = node.parent.parent if isinstance(node.parent, exp.Order) else None
+    if not isinstance(select, exp.Select):
+        return None
+    item = node.this
+    if isinstance(item, exp.Literal) and not item.is_string and item.this.isdigit():
+        position = int(item.this)
+        found = select.expressions[position - 1] if 0 < position <= len(select.expressions) else None
+    elif isinstance(item, exp.Column) and not item.table:
+        found = next((p for p in select.expressions if isinstance(p, exp.Alias) and p.alias == item.name), None)
+    else:
+        return None
+    return found if isinstance(found, exp.Alias) else None
+
+
+@handles(exp.Max, exp.Min)
+def _min_max(node: exp.Expression, tr: Translator) -> exp.Expression:
+    if kind(node.this) != VARIANT or node.expressions:
+        return node
+    fn = "max_by" if isinstance(node, exp.Max) else "min_by"
+    return call(fn, node.this, sort_key(fast_copy(node.this)), sf_kind=VARIANT)
 
 
 @handles(exp.In)

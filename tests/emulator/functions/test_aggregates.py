@@ -134,3 +134,22 @@ def test_typed_sum_of_variant(cur):
     """docs: data-type-conversion - a VARIANT is coercible to a number in SUM (read as FLOAT by snowsim)."""
     assert value(cur, "select sum(v:n) from (select parse_json('{\"n\": 1.5}') v union all "
                       "select parse_json('{\"n\": \"2\"}'))") == 3.5
+
+
+def test_array_contains(cur):
+    """docs: sql-reference/functions/array_contains - ARRAY_CONTAINS(variant_value, array)."""
+    got = row(cur, "select array_contains('hello'::variant, array_construct('hola', 'bonjour')), "
+                   "array_contains('hello'::variant, array_construct('hola', 'hello')), "
+                   "array_contains(2::variant, array_construct(1, 2)), array_contains(null, array_construct(1))")
+    assert got == (False, True, True, None)
+
+
+def test_array_to_string(cur):
+    """docs: sql-reference/functions/array_to_string - elements as text; a null element is an empty string."""
+    assert value(cur, "select array_to_string(array_construct('a', 1, null, true), ', ')") == "a, 1, , true"
+
+
+def test_array_append_and_cat(cur):
+    """docs: sql-reference/functions/array_append, array_cat."""
+    got = row(cur, "select array_append(array_construct(1, 2), 'x'), array_cat(array_construct(1), array_construct(2, 3))")
+    assert [variant(v) for v in got] == [[1, 2, "x"], [1, 2, 3]]

@@ -6,6 +6,7 @@ import pytest
 
 from tests.emulator.functions.conftest import failure, rows, value, variant
 
+
 def test_vartab_example_types(cur):
     """docs: sql-reference/functions/parse_json - values of each JSON type and their TYPEOF (the page's INSERT)."""
     cur.execute("create or replace table vartab (n number(2), v variant)")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.emulator.functions.conftest import rows, value, variant
+from tests.emulator.functions.conftest import row, rows, value, variant
 
 CAR_SALES = [
     '{"date": "2017-04-28", "dealership": "Valley View Auto Sales", "salesperson": {"id": "55", "name": "Frank Beasley"},'
@@ -129,3 +129,13 @@ def test_coalesce_of_variant_and_string_is_variant(cur):
     got = cur.execute("select coalesce(v:missing, 'dflt'), coalesce(v:s, 'dflt')::string "
                       "from (select parse_json('{\"s\": \"x\"}') v)").fetchone()
     assert got == ('"dflt"', "x")
+
+
+def test_variants_order_by_value(cur):
+    """docs: data-types-semistructured - VARIANT numbers compare by value (10 > 9), not by JSON text."""
+    sql = ("select v:n as n from (select parse_json('{\"n\": 9}') v union all select parse_json('{\"n\": 10}') "
+           "union all select parse_json('{\"n\": 1.5}'))")
+    assert rows(cur, sql + " order by n") == [("1.5",), ("9",), ("10",)]
+    assert rows(cur, sql + " order by 1 desc") == [("10",), ("9",), ("1.5",)]
+    assert row(cur, f"select max(n), min(n) from ({sql})") == ("10", "1.5")
+    assert row(cur, "select parse_json('10') > parse_json('9')") == (True,)
