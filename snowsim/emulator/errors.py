@@ -49,7 +49,8 @@ def invalid_identifier(name: str, statement: str = "") -> ProgrammingError:
     """
     from snowsim.emulator.identifiers import quote  # local: identifiers imports sqlglot
 
-    shown = quote(name)
+    # a qualified reference (T.NOPE) is printed part by part
+    shown = ".".join(quote(part) for part in name.split(".")) if "." in name and '"' not in name else quote(name)
     line, position = locate(statement, shown) if shown != name and shown in statement else locate(statement, name)
     return positioned_error(904, "42000", line, position, f"invalid identifier '{shown}'")
 

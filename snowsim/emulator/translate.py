@@ -27,7 +27,7 @@ from sqlglot.schema import MappingSchema
 
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import Catalog, CatalogObject
-from snowsim.emulator.identifiers import ObjectName, normalize
+from snowsim.emulator.identifiers import ObjectName, normalize, quote
 from snowsim.emulator.session import Session
 from snowsim.emulator.storage import current_view, history_table
 
@@ -114,6 +114,11 @@ class Translator:
             obj = self.catalog.get(kind, name)
             if obj is not None and obj.kind == kind:
                 return obj
+        # Snowflake names the missing container first (SQLSTATE 02000), then the object
+        if self.catalog.database(name.database) is None:
+            raise errors.object_does_not_exist(quote(name.database), "Database")
+        if self.catalog.schema(name.database, name.schema) is None:
+            raise errors.object_does_not_exist(f"{quote(name.database)}.{quote(name.schema)}", "Schema")
         raise errors.object_does_not_exist(str(name))
 
     # ---- queries -----------------------------------------------------------------------------------------
@@ -210,9 +215,12 @@ class Translator:
                 validate_qualify_columns=True,
             )
         except OptimizeError as exc:
-            match = re.search(r"Column '(.+?)' could not be resolved", str(exc))
+            match = re.search(r"Column '(.+?)' could not be resolved|Unknown column: (.+)$", str(exc))
             if match:
-                raise errors.invalid_identifier(match.group(1)) from None
+                name = (match.group(1) or match.group(2)).strip().strip('"')
+                qualifier = re.search(r"(\w+)\.\s*" + re.escape(name), self.statement, re.I)
+                shown = f"{qualifier.group(1).upper()}.{name}" if qualifier else name
+                raise errors.invalid_identifier(shown, self.statement) from None
             raise errors.not_supported(f"this query shape ({exc})", self.statement) from None
         annotate_types(tree, schema=schema, dialect="snowflake")
         return tree
