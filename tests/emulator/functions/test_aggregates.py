@@ -153,3 +153,13 @@ def test_array_append_and_cat(cur):
     """docs: sql-reference/functions/array_append, array_cat."""
     got = row(cur, "select array_append(array_construct(1, 2), 'x'), array_cat(array_construct(1), array_construct(2, 3))")
     assert [variant(v) for v in got] == [[1, 2, "x"], [1, 2, 3]]
+
+
+def test_qualify_keeps_the_latest_row_per_key(cur):
+    """docs: sql-reference/constructs/qualify - QUALIFY ROW_NUMBER() dedup, the pipelines' idiom."""
+    cur.execute("create or replace table events (id varchar, ts number, v variant)")
+    cur.execute("insert into events select 'a', 1, parse_json('{\"s\": \"NEW\"}') union all "
+                "select 'a', 2, parse_json('{\"s\": \"PAID\"}') union all select 'b', 1, parse_json('{\"s\": \"NEW\"}')")
+    got = rows(cur, "select id, v:s::string from events "
+                    "qualify row_number() over (partition by id order by ts desc) = 1 order by id")
+    assert got == [("a", "PAID"), ("b", "NEW")]

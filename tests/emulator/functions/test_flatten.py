@@ -159,3 +159,16 @@ def test_non_constant_arguments_are_refused_by_name(cur, arg):
     """docs: flatten syntax - PATH is a constant_expr; OUTER/RECURSIVE are TRUE | FALSE."""
     err = failure(cur, f"select * from (select parse_json('[1]') v, true flag, 'a' p) x, lateral flatten(input => x.v, {arg}) f")
     assert err.sqlstate == "0A000" and "FLATTEN" in err.raw_msg
+
+
+def test_list_distinct_key_names_example(cur):
+    """docs: user-guide/querying-semistructured "Using FLATTEN to list distinct key names"."""
+    cur.execute("create or replace table keyed (v variant)")
+    cur.execute("insert into keyed select parse_json('{\"a\": 1, \"b\": 2, \"special\" : \"data\"}')")
+    cur.execute("insert into keyed select parse_json('{\"c\": 3, \"d\": 4, \"normal\" : \"data\"}')")
+    got = rows(cur, """select regexp_replace(f.path, '\\\\[[0-9]+\\\\]', '[]') as "Path", typeof(f.value) as "Type",
+                              count(*) as "Count"
+                         from keyed, lateral flatten(v, recursive => true) f
+                        group by 1, 2 order by 1, 2""")
+    assert got == [("a", "INTEGER", 1), ("b", "INTEGER", 1), ("c", "INTEGER", 1), ("d", "INTEGER", 1),
+                   ("normal", "VARCHAR", 1), ("special", "VARCHAR", 1)]

@@ -139,3 +139,20 @@ def test_variants_order_by_value(cur):
     assert rows(cur, sql + " order by 1 desc") == [("10",), ("9",), ("1.5",)]
     assert row(cur, f"select max(n), min(n) from ({sql})") == ("10", "1.5")
     assert row(cur, "select parse_json('10') > parse_json('9')") == (True,)
+
+
+def test_as_and_is_type_functions(cur):
+    """docs: sql-reference/functions/as, is_<object_type> - the value when the VARIANT holds that type, else NULL."""
+    got = row(cur, "select as_varchar(v:s), as_varchar(v:n), as_integer(v:n), as_double(v:f), as_boolean(v:b), "
+                   "as_object(v:o)::string, as_array(v:o), is_varchar(v:s), is_integer(v:f), is_object(v:o), "
+                   "is_array(v:a), is_boolean(v:b) "
+                   "from (select parse_json('{\"s\": \"x\", \"n\": 7, \"f\": 1.5, \"b\": true, \"o\": {\"k\": 1}, "
+                   "\"a\": []}') v)")
+    assert got == ("x", None, 7, 1.5, True, '{"k":1}', None, True, False, True, True, True)
+
+
+def test_to_variant(cur):
+    """docs: sql-reference/functions/to_variant - any value becomes a VARIANT of its type."""
+    got = row(cur, "select typeof(to_variant(1)), typeof(to_variant('a')), typeof(to_variant(1.5)), "
+                   "to_variant('2024-01-02'::date)::string")
+    assert got == ("INTEGER", "VARCHAR", "DECIMAL", "2024-01-02")
