@@ -51,6 +51,7 @@ STAGE_CTE = "__STAGE_ROWS"
 _OUT = "__snowsim_copy_out"
 _EXCL = "__snowsim_copy_excluded"
 _SCRATCH = "__snowsim_copy_scratch"
+_CAND = "__snowsim_copy_candidates"
 _CHUNK = 2048  # rows per range in the first pass of bad-row isolation (DuckDB's vector size)
 _CONTINUE_HINT = ("If you would like to continue loading when an error is encountered, use other values such as "
                   "'SKIP_FILE' or 'CONTINUE' for the ON_ERROR option. For more information on loading options, please "
@@ -218,6 +219,11 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
     if transform:
         if not isinstance(select, exp.Select):
             raise errors.not_supported("a COPY transformation that is not a simple SELECT", sql)
+        clauses = [k.upper() for k in ("where", "order", "limit", "fetch") if select.args.get(k) is not None]
+        if clauses:
+            # docs (user-guide/data-load-transform): filtering with WHERE, and ORDER BY, LIMIT, FETCH, TOP are not
+            # supported in COPY transformations; the service's exact error text is not documented.
+            raise errors.compilation_error(1003, f"COPY transformations do not support {', '.join(clauses)}.")
         stage_node, highest = _bind_stage(select, sql)
     else:
         stage_node, highest = source, 0
@@ -419,6 +425,7 @@ class Compiled:
     issues the same COPY after every PUT)."""
 
     job: CopyJob
+    base: exp.Expression  # the translated SELECT, its STAGE_CTE still the typed placeholder
     tree: exp.Expression  # the translated SELECT, reading ROWS minus the rows in _EXCL
     unfiltered: exp.Expression  # the same, also reading the rows in _EXCL (to describe their errors)
     translation: Translation
@@ -445,7 +452,7 @@ def compile_copy(conn: Connection, sql: str) -> Compiled:
         if is_semi_structured(col.type):
             node.set("this", exp.Anonymous(this="sf_to_variant", expressions=[node.this]))
     filtered = _reading(tree, f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})")
-    compiled = Compiled(job, filtered, _reading(tree, ""), tr.finish(tree), filtered.sql(dialect="duckdb"))
+    compiled = Compiled(job, tree, filtered, _reading(tree, ""), tr.finish(tree), filtered.sql(dialect="duckdb"))
     cache[key] = compiled
     if len(cache) > _COMPILED_PER_CONNECTION:
         cache.popitem(last=False)
@@ -469,6 +476,7 @@ class Evaluator:
     def __init__(self, conn: Connection, compiled: Compiled) -> None:
         self.conn = conn
         self.job = compiled.job
+        self.base = compiled.base
         self.tree = compiled.tree
         self.unfiltered = compiled.unfiltered
         self.translation = compiled.translation
@@ -483,20 +491,26 @@ class Evaluator:
 
     def run(self, first_only: bool) -> dict[int, RowError]:
         """Fill _OUT with the converted rows. Failing rows go to _EXCL (ordinal, column, kind) and are left out of
-        _OUT; the returned errors describe the first failing row of each file (COPY reports one error per file)."""
+        _OUT; the returned errors describe the first failing row of each file (COPY reports one error per file).
+
+        Finding failing rows, cheapest first: (1) rows whose value comes out NULL when error() returns NULL are the
+        only candidates, and TRY() checks just those; (2) TRY() over every row; (3) narrowing row ranges.
+        """
         duck = self.conn.duck
         duck.execute(f"CREATE OR REPLACE TEMP TABLE {_EXCL} (__ORD BIGINT, col INTEGER, kind VARCHAR)")
         self.conn.prepare_run(self.translation, dml=True)
         lo, hi = duck.execute(f"SELECT coalesce(min(__ORD), 0), coalesce(max(__ORD), -1) FROM {ROWS}").fetchone()
         self._range(lo, hi)
-        try:
-            self._materialise(self.sql, _OUT)
-        except duckdb.Error:
-            if not self._flagged():
+        if not self._materialised():
+            candidates = _reading(self.base, f"AND __ORD IN (SELECT __ORD FROM {_CAND}) "
+                                             f"AND __ORD NOT IN (SELECT __ORD FROM {_EXCL})")
+            done = self._candidates() and self._flagged(candidates) and self._materialised()
+            done = done or (self._flagged(self.tree) and self._materialised())
+            if not done:
                 found = self._bisect(lo, hi, first_only)
                 duck.execute(f"INSERT INTO {_EXCL} SELECT unnest(?::BIGINT[]), NULL, 'conversion'", [found])
-            self._range(lo, hi)
-            self._materialise(self.sql, _OUT)  # a failure now is not row-specific: it surfaces as the statement's error
+                self._range(lo, hi)
+                self._materialise(self.sql, _OUT)  # failing now is not row-specific: it is the statement's error
         self._not_null()
         firsts = duck.execute(
             f"SELECT arg_min(e.__ORD, e.__ORD), arg_min(e.col, e.__ORD), arg_min(e.kind, e.__ORD) FROM {_EXCL} e "
@@ -509,14 +523,48 @@ class Evaluator:
                 described[ord_] = self._describe(ord_, col)
         return described
 
-    def _flagged(self) -> bool:
-        """Find failing rows (into _EXCL, with their first failing column) in one vectorised pass with TRY().
+    def _materialised(self) -> bool:
+        """Try to fill _OUT from the rows not excluded; False if a row still fails."""
+        try:
+            self._materialise(self.sql, _OUT)
+            return True
+        except duckdb.Error:
+            return False
 
-        False when that pass cannot run (TRY() refuses other volatile functions) or finds nothing.
-        """
+    def _shadowed(self, macro: str, sql: str) -> bool:
+        """Run `sql` with error() shadowed by a temporary macro; False if it fails.
+
+        The emulator's macros raise Snowflake errors with error(). Macros are re-bound at each use, so during this one
+        statement they call the shadow instead."""
+        duck = self.conn.duck
+        duck.execute(f"CREATE OR REPLACE TEMP MACRO error(msg) AS {macro}")
+        try:
+            duck.execute(sql)
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            duck.execute("DROP MACRO IF EXISTS error")
+
+    def _candidates(self) -> bool:
+        """_CAND := rows where some value is NULL once error() returns NULL (a failing row is among them)."""
         tree = self.tree.copy()
+        nulls = [exp.Is(this=node.this.copy(), expression=exp.null()) for node in self.tree.expressions[2:]]
+        tree.set("expressions", [*tree.expressions[:2]])
+        where = " OR ".join(n.sql(dialect="duckdb") for n in nulls) or "FALSE"
+        tree = tree.where(sqlglot.parse_one(where, read="duckdb"), dialect="duckdb", copy=False)
+        return self._shadowed("NULL", f"CREATE OR REPLACE TEMP TABLE {_CAND} AS SELECT __ORD FROM "
+                                      f"({tree.sql(dialect='duckdb')})")
+
+    def _flagged(self, source: exp.Expression) -> bool:
+        """Find failing rows among those `source` reads (into _EXCL, with their first failing column) in one
+        vectorised pass with TRY(); False when the pass cannot run or finds nothing.
+
+        TRY() refuses volatile functions such as error(), so error() is shadowed by a failing CAST, which it accepts.
+        """
+        tree = source.copy()
         flags: list[exp.Expression] = tree.expressions[:2]
-        for i, node in enumerate(self.tree.expressions[2:]):
+        for i, node in enumerate(source.expressions[2:]):
             text = exp.Cast(this=node.this.copy(), to=exp.DataType.build("VARCHAR"))
             probe = exp.DPipe(this=exp.func("coalesce", text, exp.Literal.string("")), expression=exp.Literal.string("x"))
             flags.append(exp.alias_(exp.Is(this=exp.Anonymous(this="try", expressions=[probe]), expression=exp.null()),
@@ -525,20 +573,11 @@ class Evaluator:
         count = len(flags) - 2
         where = " OR ".join(f'"__E{i}"' for i in range(count)) or "FALSE"
         first = "CASE " + " ".join(f'WHEN "__E{i}" THEN {i}' for i in range(count)) + " END" if count else "NULL"
-        duck = self.conn.duck
-        # The emulator's macros raise Snowflake errors with error(), which is volatile, and TRY() refuses volatile
-        # functions. For this one query a temporary macro shadows error() with a failing CAST, which TRY() accepts
-        # (macros are re-bound at each use, so they pick the shadow up).
-        duck.execute("CREATE OR REPLACE TEMP MACRO error(msg) AS CASE WHEN CAST(msg AS INTEGER) IS NULL THEN NULL END")
-        try:
-            duck.execute(f"INSERT INTO {_EXCL} SELECT __ORD, {first}, 'conversion' "
-                         f"FROM ({tree.sql(dialect='duckdb')}) WHERE {where}")
-        except duckdb.Error:
-            return False
-        finally:
-            duck.execute("DROP MACRO IF EXISTS error")
-        # Nothing flagged: the failure is not in a projection (e.g. a WHERE clause); bisection will find the rows.
-        return duck.execute(f"SELECT count(*) FROM {_EXCL}").fetchone()[0] > 0
+        before = self.conn.duck.execute(f"SELECT count(*) FROM {_EXCL}").fetchone()[0]
+        ran = self._shadowed("CASE WHEN CAST(msg AS INTEGER) IS NULL THEN NULL END",
+                             f"INSERT INTO {_EXCL} SELECT __ORD, {first}, 'conversion' "
+                             f"FROM ({tree.sql(dialect='duckdb')}) WHERE {where}")
+        return ran and self.conn.duck.execute(f"SELECT count(*) FROM {_EXCL}").fetchone()[0] > before
 
     def _fails(self, lo: int, hi: int) -> bool:
         self._range(lo, hi)
@@ -704,7 +743,7 @@ def copy_into(conn: Connection, sql: str) -> Result:
                 raise abort_error(job, min(failed, key=lambda o: o.source.index))
         _write(conn, job, outcomes)
     finally:
-        for name in (_OUT, _EXCL, _SCRATCH):
+        for name in (_OUT, _EXCL, _SCRATCH, _CAND):
             duck.execute(f"DROP TABLE IF EXISTS {name}")
         stage_reader.cleanup(duck)
     if file_formats.as_bool(job.options.get("PURGE", False)):

@@ -376,3 +376,20 @@ def test_current_timestamp_in_transformation_reads_the_clock(cur, q, staged):
     ((loaded, scanned),) = q("select loaded_at, scanned from ev")
     assert loaded == scanned
     assert loaded.isoformat().startswith("2026-01-05T00:00:00-08:00")
+
+
+@pytest.mark.parametrize("clause", ["where $1:id = 1", "order by 1", "limit 1"])
+def test_transformation_rejects_filtering_and_ordering(cur, staged, clause):
+    """docs: user-guide/data-load-transform - WHERE, ORDER BY, LIMIT/FETCH/TOP are not supported in transformations
+    (the error text is not documented; snowsim names the clause)."""
+    staged("a.jsonl", GOOD)
+    with pytest.raises(sf.ProgrammingError, match="COPY transformations do not support"):
+        cur.execute(f"copy into raw from (select $1 from @st {clause})")
+
+
+def test_transformation_column_count_must_match(cur, staged):
+    """docs: sql-reference/sql/copy-into-table - the SELECT list must match the target columns (here: 2 vs 1)."""
+    staged("a.jsonl", GOOD)
+    with pytest.raises(sf.ProgrammingError) as info:
+        cur.execute("copy into raw from (select $1, $1:id from @st)")
+    assert info.value.errno == 2020
