@@ -105,7 +105,7 @@ class StageLocation:
 
 def stages_root(conn: Connection, temporary: bool = False) -> Path:
     """The directory under which this connection's stages keep their files."""
-    if conn.path and not temporary:
+    if conn.path and str(conn.path) != ":memory:" and not temporary:
         return Path(f"{conn.path}.stages")
     root = _TEMP_DIRS.get(conn)
     if root is None:
@@ -161,10 +161,10 @@ def resolve(conn: Connection, text: str) -> StageLocation:
         table = conn.catalog.get("TABLE", table_name)
         if table is None or table.kind != "TABLE":
             raise errors.object_does_not_exist(str(table_name), "Table")
-        root = stages_root(conn) / _component(table_name.database) / _component(table_name.schema)
-        root = root / _component("%" + table_name.name)
-        return StageLocation("TABLE", table_name, path, root, "", f"@%{table_name.name}",
-                             f"TABLE:{table.info.get('id', str(table_name))}")
+        # Keyed by the table's identity: a recreated table starts with an empty stage, a renamed one keeps its files.
+        table_id = str(table.info.get("id", table_name))
+        root = stages_root(conn) / "%tables" / _component(table_id)
+        return StageLocation("TABLE", table_name, path, root, "", f"@%{table_name.name}", f"TABLE:{table_id}")
     stage_name = tr.qualify_name(split_name(name_part))
     stage = conn.catalog.get("STAGE", stage_name)
     if stage is None:

@@ -65,7 +65,7 @@ def create_stage(conn: Connection, sql: str) -> Result:
         raise errors.already_exists("Object", name.name)
     conn.txns.commit()  # DDL commits an open transaction (docs: sql-reference/transactions)
     if existing is not None:
-        remove_stage_files(conn, existing)  # a replaced stage starts empty
+        remove_stage_files(conn, existing)
     info = {
         "id": uuid.uuid4().hex,
         "file_format": spec,
@@ -76,6 +76,8 @@ def create_stage(conn: Connection, sql: str) -> Result:
     }
     obj = CatalogObject("STAGE", name, conn.clock.now(), info)
     conn.catalog.put(obj)
+    # A new stage starts empty, also where a dropped schema or database left an old stage's files behind.
+    remove_stage_files(conn, obj)
     named_stage_dir(conn, obj).mkdir(parents=True, exist_ok=True)
     return Result.message("status", f"Stage area {name.name} successfully created.")
 

@@ -139,3 +139,24 @@ def test_last_modified_follows_virtual_clock(conn, cur, q, write):
     conn.advance(timedelta(days=3, hours=1))
     cur.execute(f"put file://{write('a.jsonl', '{}')} @st")
     assert q("list @st")[0][3] == "Thu, 08 Jan 2026 09:00:00 GMT"
+
+
+def test_recreated_table_has_an_empty_table_stage(cur, q, write):
+    """docs: sql-reference/sql/create-table - CREATE OR REPLACE makes a new table, and with it a new table stage."""
+    cur.execute("create table t (v variant)")
+    cur.execute(f"put file://{write('a.jsonl', '{}')} @%t")
+    cur.execute("alter table t rename to t2")
+    assert [r[0] for r in q("list @%t2")] == ["a.jsonl.gz"]
+    cur.execute("create or replace table t2 (v variant)")
+    assert q("list @%t2") == []
+
+
+def test_stage_recreated_after_schema_drop_is_empty(cur, q, write):
+    """docs: sql-reference/sql/drop-schema - dropping a schema drops its stages (and their files)."""
+    cur.execute("create schema other")
+    cur.execute("create stage other.st")
+    cur.execute(f"put file://{write('a.jsonl', '{}')} @other.st")
+    cur.execute("drop schema other")
+    cur.execute("create schema other")
+    cur.execute("create stage other.st")
+    assert q("list @other.st") == []
