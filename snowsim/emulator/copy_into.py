@@ -27,7 +27,7 @@ import sqlglot
 from snowflake.connector.cursor import ResultMetadata
 from sqlglot import exp
 
-from snowsim.emulator import errors, file_formats, json_faults, load_metadata, stage_reader
+from snowsim.emulator import errors, file_formats, json_faults, load_metadata, stage_files, stage_reader
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.executor import command
 from snowsim.emulator.file_formats import FileFormat, parse_options, word
@@ -194,6 +194,49 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
     tree = parse(_with_default_source(sql))
     if not isinstance(tree, exp.Copy):
         raise errors.not_supported("this COPY statement", sql)
+    table, given = _target(conn, tree, sql)
+    names = table.column_names()
+    options = {**_stage_copy_options(conn, tree), **_options(tree)}
+    if "VALIDATION_MODE" in options:
+        raise errors.not_supported("COPY ... VALIDATION_MODE", sql)
+    source = (tree.args.get("files") or [None])[0]
+    transform = isinstance(source, exp.Subquery)
+    if transform:
+        select = _checked_transformation(source.this.copy(), sql)
+        stage_node, highest = _bind_stage(select, sql)
+    else:
+        select, stage_node, highest = None, source, 0
+    location = resolve(conn, _stage_text(stage_node) or "")
+    fmt = (file_formats.resolve(conn, options.get("FILE_FORMAT"))
+           or (file_formats.lookup(conn, stage_node.args["format"].name) if stage_node.args.get("format") else None)
+           or file_formats.stage_format(conn, location.stage) or FileFormat())
+    if fmt.type not in ("JSON", "CSV"):
+        raise errors.not_supported(f"loading {fmt.type} files", sql)
+    pattern = options.get("PATTERN")
+    if pattern is None and stage_node.args.get("pattern") is not None:
+        pattern = stage_node.args["pattern"].name
+    mbcn = word(options.get("MATCH_BY_COLUMN_NAME", "NONE"))
+    if transform:
+        if mbcn != "NONE":
+            raise errors.compilation_error(2016, "match_by_column_name is not supported with copy transform.")
+        targets = given or names
+    else:
+        select, targets = _implicit_select(table, given, fmt, mbcn)
+        highest = len(targets) if fmt.type == "CSV" else 1
+    if len(select.expressions) != len(targets):
+        raise errors.compilation_error(
+            2020, f"Insert value list does not match column list expecting {len(targets)} but got "
+                  f"{len(select.expressions)}", "21S01")
+    files = options.get("FILES")
+    job = CopyJob(table, location, fmt, options, select, targets, max(highest, 1), mbcn == "CASE_INSENSITIVE",
+                  transform, _as_list(files) if files is not None else None,
+                  str(pattern) if pattern is not None else None, OnError.parse(options.get("ON_ERROR")))
+    _complete_select(job)
+    return job
+
+
+def _target(conn: Connection, tree: exp.Copy, sql: str) -> tuple[CatalogObject, list[str] | None]:
+    """The table loaded and the column list given after its name, if any."""
     target = tree.this
     given = None
     if isinstance(target, exp.Schema):
@@ -201,53 +244,34 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
         target = target.this
     if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier) or _stage_text(target):
         raise errors.not_supported("COPY INTO <location> (unloading)", sql)
-    tr = conn.translator()
-    table = tr.resolve(target, kinds=("TABLE", "VIEW", "STREAM"))
+    table = conn.translator().resolve(target, kinds=("TABLE", "VIEW", "STREAM"))
     if table.kind != "TABLE":
         raise errors.compilation_error(2028, f"Object '{table.name}' is not a table; COPY into a {table.kind.lower()} "
                                              "is not allowed.")
-    names = table.column_names()
     for col in given or []:
-        if col not in names:
+        if col not in table.column_names():
             raise errors.invalid_identifier(col)
-    options = {**_stage_copy_options(conn, tree), **_options(tree)}
-    if "VALIDATION_MODE" in options:
-        raise errors.not_supported("COPY ... VALIDATION_MODE", sql)
-    source = (tree.args.get("files") or [None])[0]
-    transform = isinstance(source, exp.Subquery)
-    select = source.this.copy() if transform else None
-    if transform:
-        if not isinstance(select, exp.Select):
-            raise errors.not_supported("a COPY transformation that is not a simple SELECT", sql)
-        clauses = [k.upper() for k in ("where", "order", "limit", "fetch") if select.args.get(k) is not None]
-        if clauses:
-            # docs (user-guide/data-load-transform): filtering with WHERE, and ORDER BY, LIMIT, FETCH, TOP are not
-            # supported in COPY transformations; the service's exact error text is not documented.
-            raise errors.compilation_error(1003, f"COPY transformations do not support {', '.join(clauses)}.")
-        stage_node, highest = _bind_stage(select, sql)
-    else:
-        stage_node, highest = source, 0
-    location = resolve(conn, _stage_text(stage_node) or "")
-    fmt = (file_formats.resolve(conn, options.get("FILE_FORMAT"))
-           or (file_formats.lookup(conn, stage_node.args["format"].name) if stage_node.args.get("format") else None)
-           or file_formats.stage_format(conn, location.stage) or FileFormat())
-    if fmt.type not in ("JSON", "CSV"):
-        raise errors.not_supported(f"loading {fmt.type} files", sql)
-    files = options.get("FILES")
-    pattern = options.get("PATTERN")
-    if pattern is None and stage_node.args.get("pattern") is not None:
-        pattern = stage_node.args["pattern"].name
-    mbcn = word(options.get("MATCH_BY_COLUMN_NAME", "NONE"))
-    upper = False
-    if transform:
-        if mbcn != "NONE":
-            raise errors.compilation_error(2016, "match_by_column_name is not supported with copy transform.")
-        targets = given or names
-    elif fmt.type == "JSON" and mbcn in ("CASE_SENSITIVE", "CASE_INSENSITIVE"):
-        upper = mbcn == "CASE_INSENSITIVE"
-        targets = names
-        paths = [c.upper() if upper else c for c in names]
-        select = sqlglot.parse_one("SELECT " + ", ".join(f"$1:{json.dumps(p)}" for p in paths), read="snowflake")
+    return table, given
+
+
+def _checked_transformation(select: exp.Expression, sql: str) -> exp.Select:
+    if not isinstance(select, exp.Select):
+        raise errors.not_supported("a COPY transformation that is not a simple SELECT", sql)
+    clauses = [k.upper() for k in ("where", "order", "limit", "fetch") if select.args.get(k) is not None]
+    if clauses:
+        # docs (user-guide/data-load-transform): filtering with WHERE, and ORDER BY, LIMIT, FETCH, TOP are not
+        # supported in COPY transformations; the service's exact error text is not documented.
+        raise errors.compilation_error(1003, f"COPY transformations do not support {', '.join(clauses)}.")
+    return select
+
+
+def _implicit_select(table: CatalogObject, given: list[str] | None, fmt: FileFormat,
+                     mbcn: str) -> tuple[exp.Select, list[str]]:
+    """The transformation a plain COPY amounts to, and the columns it feeds."""
+    names = table.column_names()
+    if fmt.type == "JSON" and mbcn in ("CASE_SENSITIVE", "CASE_INSENSITIVE"):
+        keys = [c.upper() if mbcn == "CASE_INSENSITIVE" else c for c in names]
+        text, targets = ", ".join(f"$1:{json.dumps(k)}" for k in keys), names
     elif fmt.type == "JSON":
         columns = [c for c in table.columns if given is None or c.name in given]
         if len(columns) != 1 or not is_semi_structured(columns[0].type) or (given is None and len(names) != 1):
@@ -255,26 +279,15 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
                 msg="SQL compilation error:\nJSON file format can produce one and only one column of type variant, "
                     "object, or array. Load data into separate columns using the MATCH_BY_COLUMN_NAME copy option or "
                     "copy with transformation.", errno=2019, sqlstate="0A000")
-        targets = [columns[0].name]
-        select = sqlglot.parse_one("SELECT $1", read="snowflake")
+        text, targets = "$1", [columns[0].name]
     else:
         targets = given or names
-        select = sqlglot.parse_one("SELECT " + ", ".join(f"${i}" for i in range(1, len(targets) + 1)),
-                                   read="snowflake")
-    if not transform:
-        select.set("from_", exp.From(this=exp.Table(this=exp.to_identifier(STAGE_CTE))))
-        select.transform(lambda n: exp.column(exp.to_identifier(f"${_param_number(n)}", quoted=True))
-                         if isinstance(n, exp.Parameter) else n, copy=False)
-        highest = len(targets) if fmt.type == "CSV" else 1
-    if len(select.expressions) != len(targets):
-        raise errors.compilation_error(
-            2020, f"Insert value list does not match column list expecting {len(targets)} but got "
-                  f"{len(select.expressions)}", "21S01")
-    job = CopyJob(table, location, fmt, options, select, targets, max(highest, 1), upper, transform,
-                  _as_list(files) if files is not None else None, str(pattern) if pattern is not None else None,
-                  OnError.parse(options.get("ON_ERROR")))
-    _complete_select(job)
-    return job
+        text = ", ".join(f"${i}" for i in range(1, len(targets) + 1))
+    select = sqlglot.parse_one(f"SELECT {text}", read="snowflake")
+    select.set("from_", exp.From(this=exp.Table(this=exp.to_identifier(STAGE_CTE))))
+    select.transform(lambda n: exp.column(exp.to_identifier(f"${_param_number(n)}", quoted=True))
+                     if isinstance(n, exp.Parameter) else n, copy=False)
+    return select, targets
 
 
 def _stage_copy_options(conn: Connection, tree: exp.Copy) -> dict[str, Any]:
@@ -385,7 +398,7 @@ def choose_files(conn: Connection, job: CopyJob) -> tuple[list[SourceFile], list
         candidates = loc.files()
         if job.pattern is not None:
             # Anchored at both ends, matched against the file's path inside the stage.
-            regex = re.compile(job.pattern, re.S)
+            regex = stage_files.pattern(job.pattern)
             candidates = [f for f in candidates if regex.fullmatch(f.path)]
     chosen: list[SourceFile] = []
     size_limit = job.options.get("SIZE_LIMIT")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -173,6 +174,16 @@ def resolve(conn: Connection, text: str) -> StageLocation:
         raise errors.not_supported(f"external stages (stage {stage_name} has URL {stage.info['url']})", text)
     return StageLocation("NAMED", stage_name, path, named_stage_dir(conn, stage), stage_name.name.lower() + "/",
                          f"@{stage_name.name}", f"STAGE:{stage.info.get('id', str(stage_name))}", stage)
+
+
+def pattern(text: str) -> re.Pattern[str]:
+    """A PATTERN option: a regular expression that must match a file's whole path inside the stage."""
+    try:
+        return re.compile(text, re.S)
+    except re.error as exc:
+        # Snowflake's regular-expression error (as REGEXP_LIKE reports it); the COPY/LIST wording is undocumented.
+        raise errors.ProgrammingError(msg=f"Invalid regular expression: '{text}', {exc}", errno=100048,
+                                      sqlstate="22023") from None
 
 
 def last_modified_text(moment: datetime) -> str:

@@ -15,7 +15,7 @@ import shutil
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from snowsim.emulator import copy_into, errors, file_formats, load_metadata  # noqa: F401  (register handlers)
+from snowsim.emulator import copy_into, errors, file_formats, load_metadata, stage_files  # noqa: F401  (handlers)
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.executor import SHOW, command
 from snowsim.emulator.file_formats import FileFormat, parse_options, split_leading_name, word
@@ -252,7 +252,7 @@ def _listed(conn: Connection, sql: str, verb: str) -> tuple[Any, list]:
     files = location.files()
     if "PATTERN" in options:
         # Snowflake anchors PATTERN at both ends; it is matched against the file's path inside the stage.
-        regex = re.compile(str(options["PATTERN"]), re.S)
+        regex = stage_files.pattern(str(options["PATTERN"]))
         files = [f for f in files if regex.fullmatch(f.path)]
     return location, files
 

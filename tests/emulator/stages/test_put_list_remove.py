@@ -160,3 +160,13 @@ def test_stage_recreated_after_schema_drop_is_empty(cur, q, write):
     cur.execute("create schema other")
     cur.execute("create stage other.st")
     assert q("list @other.st") == []
+
+
+def test_invalid_pattern_is_a_snowflake_error(cur):
+    """docs: sql-reference/sql/list (PATTERN is a regular expression) - a malformed one is reported, not a crash;
+    code and text follow the service's regular-expression error (100048), the LIST wording is undocumented."""
+    cur.execute("create stage st")
+    with pytest.raises(sf.ProgrammingError) as info:
+        cur.execute("list @st pattern = '*.csv'")
+    assert info.value.errno == 100048
+    assert "Invalid regular expression: '*.csv'" in info.value.msg
