@@ -71,7 +71,14 @@ def _decompress(data: bytes, compression: str, path: str) -> bytes:
 
 def _text(source: SourceFile, fmt: FileFormat) -> str:
     data = source.file.disk.read_bytes()
-    raw = _decompress(data, word(fmt.get("COMPRESSION") or "AUTO"), source.file.path)
+    compression = word(fmt.get("COMPRESSION") or "AUTO")
+    try:
+        raw = _decompress(data, compression, source.file.path)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        # Wording as the service reports a corrupt compressed file; the error code is not documented.
+        raise errors.ProgrammingError(
+            msg=f"Invalid data encountered during decompression for file: '{source.file.path}',compression type "
+                f"used: '{compression}', cause: '{exc}'", errno=100177, sqlstate="22000") from None
     # Invalid UTF-8 is replaced rather than reported (Snowflake errors unless REPLACE_INVALID_CHARACTERS = TRUE).
     text = raw.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text  # SKIP_BYTE_ORDER_MARK defaults to TRUE

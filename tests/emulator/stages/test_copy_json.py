@@ -393,3 +393,28 @@ def test_transformation_column_count_must_match(cur, staged):
     with pytest.raises(sf.ProgrammingError) as info:
         cur.execute("copy into raw from (select $1, $1:id from @st)")
     assert info.value.errno == 2020
+
+
+def test_corrupt_gzip_is_reported(cur, staged):
+    """docs: sql-reference/sql/copy-into-table (COMPRESSION = GZIP) - a file that does not decompress fails the COPY
+    with a Snowflake error rather than a crash (wording as the service reports it; the code is undocumented)."""
+    staged("plain.jsonl", GOOD, " auto_compress = false")
+    with pytest.raises(sf.ProgrammingError, match="Invalid data encountered during decompression for file"):
+        cur.execute("copy into raw from @st file_format = (type = json compression = gzip)")
+
+
+def test_size_limit_stops_after_threshold(q, staged):
+    """docs: sql-reference/sql/copy-into-table (SIZE_LIMIT) - loading stops once the threshold is exceeded; at least
+    one file always loads."""
+    for name in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        staged(name, GOOD, " auto_compress = false")
+    assert [r[0] for r in q("copy into raw from @st size_limit = 1")] == ["st/a.jsonl"]
+    assert [r[0] for r in q("copy into raw from @st size_limit = 60")] == ["st/b.jsonl", "st/c.jsonl"]
+
+
+def test_match_by_column_name_case_sensitive(cur, q, staged):
+    """docs: sql-reference/sql/copy-into-table (MATCH_BY_COLUMN_NAME = CASE_SENSITIVE) - only exact key names match."""
+    cur.execute('create table people (ID int, "name" string)')
+    staged("p.jsonl", [{"ID": 1, "name": "Ann"}, {"id": 2, "NAME": "Bo"}])
+    cur.execute("copy into people from @st match_by_column_name = case_sensitive")
+    assert q('select id, "name" from people order by id nulls last') == [(1, "Ann"), (None, None)]
