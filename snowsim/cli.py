@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import datetime
@@ -77,6 +78,12 @@ DurationOpt = Annotated[str | None, typer.Option("--duration", "-d", help="Simul
 SpeedOpt = Annotated[str, typer.Option("--speed", help="max (flat out) or Nx: simulated time = N x wall time.")]
 TuiOpt = Annotated[bool | None, typer.Option("--tui/--no-tui", help="Live screen (default: on a terminal, not in CI).",
                                              show_default=False)]
+LIVE = "Live target (--target snowflake)"
+ConnectionOpt = Annotated[str | None, typer.Option(
+    "--connection", help="Snowflake connection name (connections.toml / config.toml); see docs/live.md.",
+    rich_help_panel=LIVE, show_default=False)]
+WarehouseOpt = Annotated[str | None, typer.Option("--warehouse", help="Warehouse for the tasks and the load.",
+                                                  rich_help_panel=LIVE, show_default=False)]
 
 
 @app.callback()
@@ -85,6 +92,9 @@ def main(
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """snowsim: replay event scenarios into Snowflake pipelines, on DuckDB or a live account."""
+    # sqlglot logs a warning for every statement it parses as a generic Command (CREATE STREAM, CREATE TASK ...):
+    # noise on a terminal, since snowsim routes those statements itself.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 # ------------------------------------------------------------------------------------------------------ run
@@ -114,26 +124,59 @@ def run_scenario(
                                                    show_default=False)] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report.", dir_okay=False,
                                                show_default=False)] = None,
-    keep: Annotated[bool, typer.Option("--keep", help="Keep the emulator database under .snowsim/runs/.")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the emulator database under .snowsim/runs/ (live: keep "
+                                                 "the scratch database).")] = False,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Save the final screen as an SVG image.", dir_okay=False,
+                                             show_default=False)] = None,
+    connection: ConnectionOpt = None,
+    warehouse: WarehouseOpt = None,
+    database: Annotated[str | None, typer.Option("--database", help="Scratch database name (default: a new "
+                                                 "SNOWSIM_<PIPELINE>_<RUN_ID>).", rich_help_panel=LIVE,
+                                                 show_default=False)] = None,
+    allow_existing: Annotated[bool, typer.Option("--allow-existing", help="Use --database even if it exists.",
+                                                 rich_help_panel=LIVE)] = False,
+    plan: Annotated[bool, typer.Option("--plan", help="Print every statement a live run would send; connect to "
+                                       "nothing.", rich_help_panel=LIVE)] = False,
 ) -> None:
     """Replay one scenario into its pipeline, live, then run its checks."""
     from snowsim.tui import runs  # noqa: PLC0415 - the runner stack loads only for commands that run
+    from snowsim.tui.screen import save_svg  # noqa: PLC0415
+    from snowsim.tui.sql_shell import run_record  # noqa: PLC0415
+    from snowsim.tui.state import RunState  # noqa: PLC0415
 
     project = _project()
+    on_snowflake = target.strip().lower() == "snowflake"
+    live_options = runs.LiveOptions(connection, warehouse, database, allow_existing, keep=keep and on_snowflake)
     try:
-        options = runs.RunOptions.parse(target=target, seed=seed, duration=duration, speed=speed)
+        options = runs.RunOptions.parse(target=target, seed=seed, duration=duration, speed=speed, live=live_options)
+        if plan and not on_snowflake:
+            raise ValueError("--plan shows what a live run would send: add --target snowflake")
+        if db is not None and on_snowflake:
+            raise ValueError("--db is the emulator's file: a live run uses a scratch database (see --database)")
         scenario, pipe = runs.resolve(project, name, pipeline, options)
-    except ValueError as exc:
+        if plan:
+            typer.echo(runs.plan(scenario, pipe, options), nl=False)
+            raise typer.Exit(0)
+    except (*runs.BAD_INPUT, ValueError) as exc:
         _fail(str(exc))
-    db_path = db or (runs.kept_db_path(scenario.name, datetime.now(), project.root) if keep else None)
+    keep_file = keep and not on_snowflake
+    db_path = db or (runs.kept_db_path(scenario.name, datetime.now(), project.root) if keep_file else None)
     console = Console()
     live = _use_tui(tui, console)
+    state = RunState(options.speed)
     try:
-        result = runs.run_one(scenario, pipe, options, db_path=db_path, console=console, live=live)
+        outcome = runs.run_one(scenario, pipe, options, db_path=db_path, console=console, live=live, state=state)
     except runs.BAD_INPUT as exc:
         _fail(str(exc))
+    result = outcome.result
     runs.print_summary(console, result, checks_shown=live)
+    if outcome.usage:
+        console.print(outcome.usage, highlight=False, markup=False, soft_wrap=True)
     runs.write_reports(result, json_path=json_path, junit=junit)
+    if db_path is not None:  # `sim sql --db` reads it to put the clock back where the run ended
+        result.write_json(run_record(db_path))
+    if svg is not None:
+        save_svg(state.snapshot(), str(svg))
     if db_path is not None:
         console.print(f"[dim]database kept:[/] {db_path}  [dim]inspect it with[/] sim sql --db {db_path}",
                       highlight=False, soft_wrap=True)
@@ -159,13 +202,16 @@ def run_all(
                                                    dir_okay=False, show_default=False)] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write one JUnit XML report, a suite per scenario.",
                                                dir_okay=False, show_default=False)] = None,
+    connection: ConnectionOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Run every scenario of the project (or every shipped one outside a project), then one summary table."""
     from snowsim.tui import runs  # noqa: PLC0415
 
     project = _project()
     try:
-        options = runs.RunOptions.parse(target=target, seed=seed, duration=duration, speed=speed)
+        options = runs.RunOptions.parse(target=target, seed=seed, duration=duration, speed=speed,
+                                        live=runs.LiveOptions(connection, warehouse))
     except ValueError as exc:
         _fail(str(exc))
     entries = project.scenarios(include_shipped=project.root is None)
@@ -184,7 +230,8 @@ def run_all(
     results = []
     for scenario, pipe in planned:
         try:
-            result = runs.run_one(scenario, pipe, options, db_path=None, console=console, live=live, transient=True)
+            result = runs.run_one(scenario, pipe, options, db_path=None, console=console, live=live,
+                                  transient=True).result
         except runs.BAD_INPUT as exc:
             _fail(f"{scenario.name}: {exc}")
         console.print(runs.one_line(result), highlight=False, soft_wrap=True)
@@ -192,6 +239,47 @@ def run_all(
     runs.print_all(console, results)
     runs.write_all_reports(results, json_path=json_path, junit=junit)
     raise typer.Exit(max((r.exit_code for r in results), default=0))
+
+
+parity_app = typer.Typer(help="Compare the emulator with a Snowflake account.", no_args_is_help=True,
+                         rich_markup_mode="rich")
+app.add_typer(parity_app, name="parity")
+PARITY_EPILOG = """[bold]Examples[/]\n
+  [cyan]sim parity scenario late_events --connection sim --json parity.json[/]\n
+  [cyan]sim parity scenario baseline -d 15m --ignore-column PRODUCTION.ORDERS.UPDATED_AT[/]\n
+[dim]Exit codes: 0 identical, 1 the runs differ, 2 bad input. See docs/live.md.[/]"""
+
+
+@parity_app.command("scenario", epilog=PARITY_EPILOG)
+def parity_scenario(
+    name: Annotated[str, typer.Argument(help="Scenario name or YAML path.", autocompletion=_complete_scenarios,
+                                        show_default=False)],
+    pipeline: PipelineOpt = None,
+    seed: SeedOpt = None,
+    duration: DurationOpt = None,
+    connection: ConnectionOpt = None,
+    warehouse: WarehouseOpt = None,
+    ignore_column: Annotated[list[str] | None, typer.Option(
+        "--ignore-column", help="TABLE.COLUMN to leave out of the comparison (repeatable).",
+        show_default=False)] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.", dir_okay=False,
+                                                   show_default=False)] = None,
+) -> None:
+    """Run a scenario on the emulator and on Snowflake with the same seed, and list where they differ."""
+    from snowsim.tui import runs  # noqa: PLC0415
+
+    project = _project()
+    try:
+        options = runs.RunOptions.parse(target="snowflake", seed=seed, duration=duration, speed="max",
+                                        live=runs.LiveOptions(connection, warehouse))
+        scenario, pipe = runs.resolve(project, name, pipeline, options)
+        report = runs.parity(scenario, pipe, options, ignore_column or [])
+    except (*runs.BAD_INPUT, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(report.text())
+    if json_path is not None:
+        report.write_json(json_path)
+    raise typer.Exit(0 if report.empty else 1)
 
 
 def _use_tui(flag: bool | None, console: Console) -> bool:
@@ -303,25 +391,24 @@ SQL_EPILOG = """[bold]Examples[/]\n
 
 @app.command("sql", epilog=SQL_EPILOG)
 def sql(
-    db: Annotated[Path | None, typer.Option("--db", help="Emulator database file, e.g. one a run kept (default: "
-                                            "a scratch in-memory database SNOWSIM).", dir_okay=False, show_default=False)] = None,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Emulator database file, e.g. one a run kept (default: a scratch in-memory database SNOWSIM).",
+        dir_okay=False, show_default=False)] = None,
     execute: Annotated[str | None, typer.Option("--execute", "-e", help="Run this SQL (one or more statements), "
                                                 "then exit.", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """A SQL shell on the emulator: inspect a finished run's tables, streams and task history."""
     from snowsim.emulator import connect  # noqa: PLC0415
-    from snowsim.simulator.targets import SESSION_PARAMETERS  # noqa: PLC0415
-    from snowsim.tui.sql_shell import SqlShell  # noqa: PLC0415
+    from snowsim.tui.sql_shell import SqlShell, clock_for  # noqa: PLC0415
 
     if fmt not in ("table", "csv", "json"):
         _fail(f"unknown format {fmt!r} (use table, csv or json)")
     if db is not None and not db.is_file():
         _fail(f"{db}: no such database file (a run writes one with --db PATH or --keep)")
-    # UTC like the runner's sessions, so CURRENT_TIMESTAMP() compares with the run's TIMESTAMP_NTZ columns.
     # Without a file: a scratch account with a current database, so CREATE TABLE T works at once.
     scratch = {} if db else {"database": "SNOWSIM", "schema": "PUBLIC"}
-    connection = connect(path=str(db) if db else None, session_parameters=SESSION_PARAMETERS, **scratch)
+    connection = connect(path=str(db) if db else None, clock=clock_for(db), **scratch)
     shell = SqlShell(connection, Console(), Console(stderr=True), fmt)  # type: ignore[arg-type]
     shell.use_only_database()
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.panel import Panel
@@ -26,11 +26,28 @@ TASK_STYLES = {
     "STARTED": ("◷", "cyan"),
     "CANCELLED": ("✗", "red"),
 }
+FAILING = ("FAILED", "FAILED_AND_AUTO_SUSPENDED", "SUSPENDED")
 ARROW = "─▶"
+# A figure is at most this wide ("✗ FAILED_AND_AUTO_SUSPENDED" is the longest): panels size for it up front.
+FIGURE_WIDTH = 28
+PANEL_CHROME = 4  # border and padding, left and right
+
+
+class Node(NamedTuple):
+    """One line of a panel: a glyph, a name, and the figure shown next to (or under) it."""
+
+    icon: str
+    label: str
+    figure: Text
+    style: str = "bold"
 
 
 class FlowDiagram:
-    """Source and layers side by side (or stacked on narrow terminals), each node with its latest figures."""
+    """Source and layers side by side (or stacked on narrow terminals), each node with its latest figures.
+
+    Panels are plain Text inside a Panel, sized from their names: a frame is built in a few milliseconds, so the
+    refresh thread takes little from the run it shows.
+    """
 
     def __init__(self, pipeline: Any, snapshot: Snapshot | None = None) -> None:
         self.pipeline = pipeline
@@ -40,68 +57,65 @@ class FlowDiagram:
         self.labels = figures.short_names(names)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        wide = [self.source_panel(), *(self.layer_panel(layer) for layer in self.pipeline.layers)]
-        needed = sum(console.measure(p, options=options).maximum for p in wide) + len(ARROW) * (len(wide) - 1)
-        if needed <= options.max_width:
+        columns = [("events", self.source_nodes(), "blue"),
+                   *((layer.name, self.layer_nodes(layer), self._border(layer)) for layer in self.pipeline.layers)]
+        widths = [_width(title, nodes) for title, nodes, _ in columns]
+        if sum(widths) + len(ARROW) * (len(columns) - 1) <= options.max_width:
             # Side by side, each panel as wide as its longest name, like the flow reads: left to right.
-            grid = Table.grid(expand=False)
+            grid = Table.grid()
             cells: list[Any] = []
-            for i, panel in enumerate(wide):
+            for i, ((title, nodes, border), width) in enumerate(zip(columns, widths, strict=True)):
                 if i:
                     grid.add_column(width=len(ARROW))
                     # On the first content line: "│ ▤ RAW_EVENTS │─▶│ ⚙ TASK_..." reads as one flow.
                     cells.append(Text("\n" + ARROW, style="bold blue"))
-                grid.add_column()
-                cells.append(panel)
+                grid.add_column(width=width)
+                cells.append(_panel(title, _stacked(nodes), border, width))
             grid.add_row(*cells)
             yield grid
             return
         # Too narrow: stack the layers, one object per line with its figure on the right.
+        inner = options.max_width - PANEL_CHROME
         parts: list[Any] = []
-        for i, panel in enumerate([self.source_panel(compact=True),
-                                   *(self.layer_panel(layer, compact=True) for layer in self.pipeline.layers)]):
+        for i, (title, nodes, border) in enumerate(columns):
             if i:
                 parts.append(Text("▼", style="bold blue", justify="center"))
-            parts.append(panel)
+            parts.append(_panel(title, _aligned(nodes, inner), border, options.max_width))
         yield Group(*parts)
 
     # -------------------------------------------------------------------------------------------- nodes
 
-    def source_panel(self, compact: bool = False) -> Panel:
+    def source_nodes(self) -> list[Node]:
         """The simulator's side: events generated and delivered, ingestion errors."""
-        snap, grid = self.snapshot, _node_grid(compact)
+        snap = self.snapshot
         sample = snap.sample if snap else None
-        info = snap.info if snap else None
-        generated = getattr(sample, "events_generated_so_far", None)
-        delivered = getattr(sample, "events_delivered", None)
-        planned = getattr(info, "total_events", None)
-        _add(grid, compact, "⇉", "generated",
-             _figure(figures.count(generated) + (f" / {figures.count(planned)}" if planned else "")))
-        _add(grid, compact, "⇉", "delivered", _figure(figures.count(delivered)))
+        planned = getattr(snap.info, "total_events", None) if snap else None
+        generated = figures.count(getattr(sample, "events_generated_so_far", None))
+        nodes = [
+            Node("⇉", "generated", _bold(generated + (f" / {figures.count(planned)}" if planned else ""))),
+            Node("⇉", "delivered", _bold(figures.count(getattr(sample, "events_delivered", None)))),
+        ]
         errors = snap.moment_counts.get("ingestion_error", 0) if snap else 0
         if errors:
-            _add(grid, compact, "!", "ingestion errors", Text(f"{errors:,}", style="bold red"))
-        return Panel(grid, title="[b]events[/b]", border_style="blue", padding=(0, 1))
+            nodes.append(Node("!", "ingestion errors", Text(f"{errors:,}", style="bold red")))
+        return nodes
 
-    def layer_panel(self, layer: Any, compact: bool = False) -> Panel:
+    def layer_nodes(self, layer: Any) -> list[Node]:
         """One manifest layer: the tasks that feed it, its tables, its outgoing streams, its views."""
-        grid = _node_grid(compact)
-        for task in layer.tasks:
-            _add(grid, compact, ICONS["task"], self.labels[task], self._task_figure(task))
-        for table in layer.tables:
-            _add(grid, compact, ICONS["table"], self.labels[table], self._table_figure(table))
-        for stream in layer.streams:
-            _add(grid, compact, ICONS["stream"], self.labels[stream], self._stream_figure(stream))
-        for view in layer.views:
-            grid.add_row(Text(ICONS["view"], style="dim"), Text(self.labels[view], style="dim"),
-                         *([Text("view", style="dim")] if compact else []))
-        failing = any(self._task_state(t) in ("FAILED", "FAILED_AND_AUTO_SUSPENDED", "SUSPENDED") for t in layer.tasks)
-        return Panel(grid, title=f"[b]{layer.name}[/b]", border_style="red" if failing else "cyan", padding=(0, 1))
+        return [
+            *(Node(ICONS["task"], self.labels[t], self._task_figure(t)) for t in layer.tasks),
+            *(Node(ICONS["table"], self.labels[t], self._table_figure(t)) for t in layer.tables),
+            *(Node(ICONS["stream"], self.labels[s], self._stream_figure(s)) for s in layer.streams),
+            *(Node(ICONS["view"], self.labels[v], Text("view", style="dim"), "dim") for v in layer.views),
+        ]
+
+    def _border(self, layer: Any) -> str:
+        return "red" if any(self._task_state(t) in FAILING for t in layer.tasks) else "cyan"
 
     def _table_figure(self, table: str) -> Text:
         rows = figures.of(getattr(self._sample, "rows", None), table)
         before = figures.of(getattr(self._previous, "rows", None), table)
-        text = _figure(f"{figures.count(rows)} rows")
+        text = _bold(f"{figures.count(rows)} rows")
         if rows is not None and before is not None and rows != before:
             grew = rows > before
             text.append(f"  {'+' if grew else ''}{rows - before:,}", style="green" if grew else "yellow")
@@ -147,23 +161,45 @@ class FlowDiagram:
         return self.snapshot.previous if self.snapshot else None
 
 
-def _node_grid(compact: bool) -> Table:
-    grid = Table.grid(expand=True, padding=(0, 1, 0, 0))
-    grid.add_column(width=1, no_wrap=True)
-    grid.add_column(overflow="fold", ratio=1 if compact else None)
-    if compact:
-        grid.add_column(justify="right", no_wrap=True)
-    return grid
+def _width(title: str, nodes: list[Node]) -> int:
+    """A panel's width: its longest name or figure (figures may grow: reserve room), or its title."""
+    longest = max([len(n.label) + 2 for n in nodes] + [min(max(len(n.figure), 12), FIGURE_WIDTH) + 2 for n in nodes]
+                  + [len(title) + 4], default=12)
+    return longest + PANEL_CHROME
 
 
-def _add(grid: Table, compact: bool, icon: str, label: str, figure: Text) -> None:
-    """A node: icon and name, then its figure on the same line (compact) or indented below it."""
-    if compact:
-        grid.add_row(Text(icon, style="bold"), Text(label, style="bold"), figure)
-    else:
-        grid.add_row(Text(icon, style="bold"), Text(label, style="bold"))
-        grid.add_row(Text(""), figure)
+def _stacked(nodes: list[Node]) -> Text:
+    """Each node on two lines: `⚙ NAME`, then its figure indented under the name."""
+    text = Text()
+    for i, node in enumerate(nodes):
+        if i:
+            text.append("\n")
+        text.append(f"{node.icon} ", style="bold")
+        text.append(node.label, style=node.style)
+        if node.style != "dim":  # views carry no figure worth a line
+            text.append("\n  ")
+            text.append_text(node.figure)
+    return text
 
 
-def _figure(text: str) -> Text:
+def _aligned(nodes: list[Node], width: int) -> Text:
+    """Each node on one line, its figure pushed to the right edge."""
+    text = Text()
+    for i, node in enumerate(nodes):
+        if i:
+            text.append("\n")
+        gap = width - 2 - len(node.label) - len(node.figure)
+        text.append(f"{node.icon} ", style="bold")
+        text.append(node.label, style=node.style)
+        text.append(" " * max(gap, 1))
+        text.append_text(node.figure)
+    return text
+
+
+def _panel(title: str, body: Text, border: str, width: int) -> Panel:
+    body.no_wrap, body.overflow = False, "fold"
+    return Panel(body, title=f"[b]{title}[/b]", border_style=border, padding=(0, 1), width=width)
+
+
+def _bold(text: str) -> Text:
     return Text(text, style="bold")

@@ -18,10 +18,11 @@ REFRESH_PER_SECOND = 4
 class LiveDisplay:
     """A RunObserver for a terminal. on_* calls only swap references; rich's refresh thread draws the frames."""
 
-    def __init__(self, console: Console, *, speed: float | None = None, refresh_per_second: float = REFRESH_PER_SECOND,
-                 transient: bool = False, show_checks: bool = True) -> None:
+    def __init__(self, console: Console, *, state: RunState | None = None,
+                 refresh_per_second: float = REFRESH_PER_SECOND, transient: bool = False,
+                 show_checks: bool = True) -> None:
         self.console = console
-        self.state = RunState(speed)
+        self.state = state or RunState()
         self.show_checks = show_checks
         self._live = Live(console=console, get_renderable=self.frame, auto_refresh=True,
                           refresh_per_second=refresh_per_second, transient=transient, redirect_stdout=True,
@@ -33,21 +34,21 @@ class LiveDisplay:
 
     def on_start(self, info: Any) -> None:
         """Remember the run and start drawing."""
-        self.state.start(info)
+        self.state.on_start(info)
         if not self._live.is_started:
             self._live.start()
 
     def on_tick(self, sample: Any) -> None:
         """Keep the latest sample; the next frame shows it."""
-        self.state.tick(sample)
+        self.state.on_tick(sample)
 
     def on_moment(self, moment: Any) -> None:
         """Add a moment to the log."""
-        self.state.moment(moment)
+        self.state.on_moment(moment)
 
     def on_finish(self, result: Any) -> None:
         """Draw the final frame in full (taller than the terminal if need be) and stop."""
-        self.state.finish(result)
+        self.state.on_finish(result)
         self.close()
 
     def close(self) -> None:

@@ -12,8 +12,9 @@ from snowsim.simulator.durations import format_duration
 from snowsim.tui import figures
 
 PROGRESS_EVERY = timedelta(minutes=10)
-MAX_MOMENT_LINES = 50  # a day of a broken pipeline fails a task every minute: keep the log readable
-ALWAYS_SHOWN = {"fault", "task_auto_suspended", "stream_stale"}
+# The runner already reports a failing task once per streak (and when its error changes), but a day of a flapping
+# pipeline still makes hundreds of moments: past this many lines the log keeps only the count.
+MAX_MOMENT_LINES = 50
 
 
 class PlainProgress:
@@ -26,7 +27,6 @@ class PlainProgress:
         self._next_at: Any = None
         self._last: Any = None
         self._printed_last = False
-        self._seen: set[tuple[str, str]] = set()
         self._moment_lines = 0
         self._hidden = 0
 
@@ -50,12 +50,7 @@ class PlainProgress:
                 self._next_at += self.every
 
     def on_moment(self, moment: Any) -> None:
-        """Print notable moments, each distinct text once, and at most MAX_MOMENT_LINES of them."""
-        key = (moment.kind, moment.text)
-        if moment.kind not in ALWAYS_SHOWN and (key in self._seen or moment.kind == "info"):
-            self._hidden += 1
-            return
-        self._seen.add(key)
+        """Print a notable moment as one line, up to MAX_MOMENT_LINES of them."""
         if self._moment_lines >= MAX_MOMENT_LINES:
             self._hidden += 1
             return
@@ -68,7 +63,7 @@ class PlainProgress:
         if self._last is not None and not self._printed_last:
             self._print(self.line(self._last))
         if self._hidden:
-            self._print(f"({self._hidden:,} repeated or minor moments not shown; --json has them all)")
+            self._print(f"({self._hidden:,} more moments not shown; --json has them all)")
 
     def line(self, sample: Any) -> str:
         """`[08:10] 1,402 events  RAW 1,402  STAGING 980  PROD 640  tasks 20 ok 0 failed`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -10,6 +11,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from snowsim.simulator.durations import format_duration
 from snowsim.tui import figures
 from snowsim.tui.flow import FlowDiagram
 from snowsim.tui.state import Snapshot
@@ -46,6 +48,14 @@ class RunScreen:
         yield Group(*parts)
 
 
+def save_svg(snapshot: Snapshot, path: str, *, width: int = 160) -> None:
+    """The final screen as an SVG image (rich's export), e.g. for a README or a bug report."""
+    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    console.print(RunScreen(snapshot))
+    title = f"sim run scenario {_name(snapshot.info.scenario)}" if snapshot.info else "snowsim"
+    console.save_svg(path, title=title)
+
+
 def header(snap: Snapshot) -> Table:
     """Scenario, pipeline, target and seed on the left; wall time on the right."""
     info = snap.info
@@ -77,7 +87,9 @@ def clock_line(snap: Snapshot) -> Table:
     wall = getattr(sample, "wall_seconds", None) or snap.wall_seconds
     achieved = done / wall if wall > 0 and done else None
     speed = "max" if snap.speed is None else f"{snap.speed:g}x"
-    right = Text(f"{done / span:4.0%}  speed {speed}" + (f" (×{achieved:,.0f})" if achieved else ""))
+    # Past the scenario's end the runner drains: no new events, the tasks catch up with what was delivered.
+    phase = f"drain +{format_duration(at - info.end)}" if at > info.end else f"{done / span:4.0%}"
+    right = Text(f"{phase}  speed {speed}" + (f" (×{achieved:,.0f})" if achieved else ""))
     grid.add_row(when, ProgressBar(total=span, completed=done), right)
     return grid
 
@@ -110,17 +122,17 @@ def stats_line(snap: Snapshot) -> Text:
 
 def moments_panel(snap: Snapshot, limit: int) -> Panel:
     """The latest notable moments, newest last, with how many of each kind so far."""
-    body = Table.grid(padding=(0, 1), expand=True)
-    body.add_column(no_wrap=True, style="dim", min_width=5)
-    body.add_column(no_wrap=True, min_width=14)
-    body.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
+    # One Text, one moment per line cut at the panel's edge: cheap to draw, and a long error stays on its line.
+    body = Text(no_wrap=True, overflow="ellipsis")
     info = snap.info
     shown = snap.moments[-limit:] if limit else []
-    for moment in shown:
+    for i, moment in enumerate(shown):
         label, style = MOMENT_STYLES.get(moment.kind, (moment.kind, "white"))
-        body.add_row(figures.clock(moment.at, info.start, info.end), Text(label, style=style), _first_line(moment.text))
+        body.append(("\n" if i else "") + figures.clock(moment.at, info.start, info.end).ljust(5) + " ", style="dim")
+        body.append(label.ljust(14) + " ", style=style)
+        body.append(_first_line(moment.text))
     if not shown:
-        body.add_row("", Text("nothing notable yet", style="dim"), "")
+        body.append("nothing notable yet", style="dim")
     counts = " · ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in sorted(snap.moment_counts.items()))
     return Panel(body, title="[b]moments[/b]", title_align="left", subtitle=counts or None, subtitle_align="right",
                  border_style="dim")

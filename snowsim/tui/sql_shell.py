@@ -13,14 +13,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from snowsim.emulator.clock import Clock
 from snowsim.simulator.pipeline import PipelineError, split_statements
 
 Format = Literal["table", "csv", "json"]
@@ -28,6 +30,25 @@ ROWS_SHOWN = 1000  # a table of a million rows helps nobody in a terminal; csv/j
 HISTORY_FILE = Path.home() / ".snowsim_history"
 QUIT = {"\\q", "quit", "exit", "quit;", "exit;"}
 _SFQID = re.compile(r"\s*\(sfqid=[^)]*\)\s*$")
+
+
+def run_record(db: Path) -> Path:
+    """Where `sim run` leaves a kept database's RunResult JSON: beside it, <name>.run.json."""
+    return db.with_suffix(".run.json")
+
+
+def clock_for(db: Path | None) -> Clock | None:
+    """A virtual clock stopped at the run's end when the file has a run record, else None (the system clock).
+
+    TASK_HISTORY() looks back from now: on the system clock a run's virtual history is out of reach."""
+    record = run_record(db) if db is not None else None
+    if record is None or not record.is_file():
+        return None
+    try:
+        ended = datetime.fromisoformat(json.loads(record.read_text(encoding="utf-8"))["ended_at"])
+    except (OSError, ValueError, KeyError, TypeError):  # a damaged record only loses the convenience
+        return None
+    return Clock(start=ended)
 
 
 def error_text(exc: Exception) -> str:
@@ -103,7 +124,9 @@ class SqlShell:
             records = [dict(zip(columns, (_plain(v) for v in row), strict=False)) for row in rows]
             self.console.file.write(json.dumps(records, default=str) + "\n")
         else:
-            self.console.print(result_table(columns, rows))
+            # Too wide for the terminal (SHOW TASKS has 20+ columns): one block per row instead, like psql's \\x.
+            fits = natural_width(columns, rows) <= self.console.width
+            self.console.print(result_table(columns, rows) if fits else record_view(columns, rows))
 
     def repl(self, read: Callable[[str], str] = input, interactive: bool | None = None) -> None:
         """Read statements until EOF or \\q; a statement runs once a line ends it with ';'."""
@@ -144,6 +167,34 @@ def result_table(columns: list[str], rows: list[tuple]) -> Table:
     for row in shown:
         table.add_row(*(Text("NULL", style="dim") if v is None else Text(str(_plain(v))) for v in row))
     return table
+
+
+def natural_width(columns: list[str], rows: list[tuple], *, sample: int = 50, longest: int = 40) -> int:
+    """The width a table needs to show headers and values unfolded (a long text counts as `longest`)."""
+    widths = [len(c) for c in columns]
+    for row in rows[:sample]:
+        for i, value in enumerate(row[: len(widths)]):
+            text = "NULL" if value is None else str(_plain(value)).split("\n", 1)[0]
+            widths[i] = max(widths[i], min(len(text), longest))
+    return sum(widths) + 3 * len(widths)
+
+
+def record_view(columns: list[str], rows: list[tuple]) -> Group:
+    """Rows as blocks of `column  value` lines, for results wider than the terminal."""
+    parts: list[Any] = []
+    for number, row in enumerate(rows[:ROWS_SHOWN], start=1):
+        parts.append(Rule(f"row {number}", align="left", style="dim"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for column, value in zip(columns, row, strict=False):
+            grid.add_row(column, Text("NULL", style="dim") if value is None else Text(str(_plain(value))))
+        parts.append(grid)
+    if not rows:
+        parts.append(Text("columns: " + ", ".join(columns), style="dim"))
+    more = f" (first {ROWS_SHOWN:,} shown)" if len(rows) > ROWS_SHOWN else ""
+    parts.append(Text(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}{more}", style="dim"))
+    return Group(*parts)
 
 
 def _plain(value: Any) -> Any:

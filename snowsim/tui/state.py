@@ -26,7 +26,10 @@ class Snapshot:
 
 
 class RunState:
-    """The latest sample, the one before it, and the notable moments of a run: all a frame needs."""
+    """The latest sample, the one before it, and the notable moments of a run: all a frame needs.
+
+    It is itself a RunObserver: each on_* call only swaps a reference or appends to a deque.
+    """
 
     def __init__(self, speed: float | None = None) -> None:
         self.speed = speed  # None: flat out; else simulated seconds per wall second
@@ -40,22 +43,22 @@ class RunState:
         # The run thread appends moments while the render thread copies them: a deque raises if mutated mid-copy.
         self._lock = threading.Lock()
 
-    def start(self, info: Any) -> None:
+    def on_start(self, info: Any) -> None:
         """A run begins: remember its info and restart the wall clock."""
         self.info = info
         self._started = time.monotonic()
 
-    def tick(self, sample: Any) -> None:
+    def on_tick(self, sample: Any) -> None:
         """Keep the new sample (a reference swap: the renderer never sees half a sample)."""
         self.previous, self.sample = self.sample, sample
 
-    def moment(self, moment: Any) -> None:
+    def on_moment(self, moment: Any) -> None:
         """Record a notable moment."""
         with self._lock:
             self._moments.append(moment)
             self._counts[moment.kind] += 1
 
-    def finish(self, result: Any) -> None:
+    def on_finish(self, result: Any) -> None:
         """The run is over: keep its result for the final frame."""
         self.result = result
 

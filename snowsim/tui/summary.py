@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -13,21 +13,35 @@ from snowsim.simulator.durations import format_duration
 from snowsim.tui import figures
 
 SAMPLE_ROWS_SHOWN = 5
+WIDE = 120  # from this many columns the checks table also shows each check's type
 
 
-def checks_table(result: Any) -> Table:
-    """One row per check: PASS/FAIL, its name and type, and what it found."""
-    table = Table(title="checks", title_justify="left", title_style="bold", expand=True, show_edge=False)
-    table.add_column("", width=6, no_wrap=True)
-    table.add_column("check", no_wrap=True, overflow="ellipsis", max_width=48)
-    table.add_column("type", style="dim", no_wrap=True)
-    table.add_column("result", overflow="fold", ratio=1)
-    for check in result.checks:
-        status = Text("✓ PASS", style="bold green") if check.passed else Text("✗ FAIL", style="bold red")
-        table.add_row(status, check.name, check.type, check.message)
-    if not result.checks:
-        table.add_row("", Text("no checks", style="dim"), "", "")
-    return table
+class ChecksTable:
+    """One row per check: PASS/FAIL, its name, its type (on wide consoles) and what it found."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.max_width >= WIDE
+        table = Table(title="checks", title_justify="left", title_style="bold", expand=True, show_edge=False)
+        table.add_column("", width=6, no_wrap=True)
+        # Names and messages share the width (2:3) and wrap: CI logs are 80 columns and messages are sentences.
+        table.add_column("check", overflow="fold", ratio=2)
+        if wide:
+            table.add_column("type", style="dim", no_wrap=True)
+        table.add_column("result", overflow="fold", ratio=3)
+        for check in self.result.checks:
+            status = Text("✓ PASS", style="bold green") if check.passed else Text("✗ FAIL", style="bold red")
+            table.add_row(status, check.name, *([check.type] if wide else []), check.message)
+        if not self.result.checks:
+            table.add_row("", Text("no checks", style="dim"), *([""] if wide else []), "")
+        yield table
+
+
+def checks_table(result: Any) -> ChecksTable:
+    """The checks of a result as a table that fits the console."""
+    return ChecksTable(result)
 
 
 def failing_rows(result: Any, limit: int = SAMPLE_ROWS_SHOWN) -> Group | None:

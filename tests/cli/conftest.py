@@ -95,6 +95,44 @@ def result(*, passed: bool = True) -> RunResult:
                      3604, checks, [], [], {})
 
 
+QUICK = """\
+name: quick
+description: ten minutes of clean traffic into the hardened pipeline
+pipeline: caves_albert_hardened
+duration: 10m
+seed: 5
+traffic: {rate: 1}
+checks:
+  - {type: row_count, table: RAW.RAW_EVENTS, min: 1}
+  - {type: unique, table: PRODUCTION.ORDERS, columns: [ORDER_ID]}
+  - {type: reconcile, table: PRODUCTION.ORDERS, key: ORDER_ID, status_column: ORDER_STATUS}
+"""
+
+
+@pytest.fixture
+def scenarios(tmp_path: Path) -> SimpleNamespace:
+    """Scenario files whose verdict depends on the CLI under test only: quick.yaml passes, failing.yaml fails."""
+    quick = tmp_path / "quick.yaml"
+    quick.write_text(QUICK)
+    failing = tmp_path / "failing.yaml"
+    failing.write_text(QUICK.replace("name: quick", "name: failing").replace("min: 1}", "min: 1000000000}"))
+    return SimpleNamespace(quick=f"./{quick.name}", failing=f"./{failing.name}", text=QUICK)
+
+
+@pytest.fixture(scope="session")
+def task_history_readable() -> bool:
+    """Whether the emulator answers the runner's TASK_HISTORY query (bound parameters inside the table function)."""
+    from snowsim.emulator import connect
+
+    cursor = connect(database="PROBE", schema="PUBLIC").cursor()
+    try:
+        cursor.execute("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_START => "
+                       "CAST(%s AS TIMESTAMP_LTZ))) WHERE DATABASE_NAME = %s", ["2026-01-05 08:00:00 +00:00", "PROBE"])
+    except Exception:
+        return False
+    return True
+
+
 @pytest.fixture
 def records() -> SimpleNamespace:
     """The builders above, for test modules (importlib mode cannot import conftest)."""

@@ -67,3 +67,13 @@ def test_completeness_ignores_semicolons_in_strings_and_comments():
     assert not is_complete("select 1 -- done;")
     assert not is_complete("select $$ ; $$")
     assert is_complete("select $$ ; $$;")
+
+
+def test_results_wider_than_the_terminal_are_shown_one_block_per_row(sim, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    columns = ", ".join(f"'value {i}' AS COLUMN_NUMBER_{i}" for i in range(12))
+    result = sim("sql", "-e", f"SELECT {columns}")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("row 1 ─")
+    assert lines[1].split() == ["COLUMN_NUMBER_0", "value", "0"]
+    assert lines[-1] == "1 row"
