@@ -11,9 +11,9 @@ A VARIANT is stored as DuckDB JSON: SQL NULL is a missing value, the JSON text '
 
 from __future__ import annotations
 
-import duckdb
+import re
 
-from snowsim.emulator.macro_binding import let_bind
+import duckdb
 
 
 def _err(errno: int, sqlstate: str, message_sql: str, prefixed: bool = True) -> str:
@@ -194,7 +194,40 @@ MACROS: list[str] = [
 ]
 
 
+_HEAD = re.compile(r"^(\s*CREATE\s+OR\s+REPLACE\s+(?:TEMP\s+)?MACRO\s+\w+\s*)\((.*?)\)(\s+AS\s+)(.*)$", re.S | re.I)
+_STRING = re.compile(r"('(?:[^']|'')*')")
+
+
+def bind_arguments(sql: str) -> str:
+    """Rewrite a CREATE MACRO so that its arguments are evaluated once.
+
+    DuckDB expands a macro by substituting argument expressions textually: a body reading its argument five times
+    copies it five times, and nested conversion macros (PARSE_JSON -> path -> TIMESTAMP) grew into expressions that
+    took 17 s to bind. A body that reads an argument more than once becomes
+    `list_transform([struct_pack(a := a, ...)], lambda __lb: <body reading __lb.a>)[1]`: every positional argument
+    is evaluated once, inside the list literal, outside the lambda (DuckDB refuses subqueries in a lambda body, and
+    an argument may be a scalar subquery). Named arguments (prefix := '') are constants and stay as they are.
+    """
+    m = _HEAD.match(sql)
+    if not m:
+        return sql
+    head, params, as_, body = m.groups()
+    positional = [p.strip() for p in params.split(",") if p.strip() and ":=" not in p]
+    refs = {n: re.compile(rf"(?<![\w.$]){re.escape(n)}(?!\w)(?!\s*:=)") for n in positional}
+    parts = _STRING.split(body)  # odd parts are string literals
+
+    def uses(name: str) -> int:
+        return sum(len(refs[name].findall(part)) for part in parts[::2])
+
+    if not any(uses(n) > 1 for n in positional):
+        return sql
+    for name in positional:
+        parts = [part if i % 2 else refs[name].sub(f"__lb.{name}", part) for i, part in enumerate(parts)]
+    fields = ", ".join(f"{n} := {n}" for n in positional)
+    return f"{head}({params}){as_}list_transform([struct_pack({fields})], lambda __lb: {''.join(parts)})[1]"
+
+
 def install_macros(duck: duckdb.DuckDBPyConnection) -> None:
     """Create (or refresh) the macros in the connection's temp catalog."""
     for sql in MACROS:
-        duck.execute(let_bind(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")))
+        duck.execute(bind_arguments(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")))

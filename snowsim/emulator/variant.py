@@ -467,8 +467,27 @@ def _coalesce(node: exp.Coalesce, tr: Translator) -> exp.Expression:
     return typed(node, result)
 
 
+def condition(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """A VARIANT used as a condition is read as a BOOLEAN (docs: to_boolean rules: 'true', 'yes', 1, ...)."""
+    return convert(node, BOOLEAN, tr) if kind(node) == VARIANT else node
+
+
+@handles(exp.Where, exp.Having, exp.Not)
+def _condition_holder(node: exp.Expression, tr: Translator) -> exp.Expression:
+    node.set("this", condition(node.this, tr))
+    return node
+
+
+@handles(exp.And, exp.Or)
+def _connective(node: exp.Binary, tr: Translator) -> exp.Expression:
+    node.set("this", condition(node.this, tr))
+    node.set("expression", condition(node.expression, tr))
+    return typed(node, BOOLEAN)
+
+
 @handles(exp.If)
 def _iff(node: exp.If, tr: Translator) -> exp.Expression:
+    node.set("this", condition(node.this, tr))
     branches = [node.args.get("true"), node.args.get("false")]
     present = [b for b in branches if b is not None]
     values, result = _unify(present)
@@ -482,6 +501,15 @@ def _iff(node: exp.If, tr: Translator) -> exp.Expression:
 @handles(exp.Case)
 def _case(node: exp.Case, tr: Translator) -> exp.Expression:
     ifs = node.args.get("ifs") or []
+    operand = node.args.get("this")
+    if operand is not None and kind(operand) == VARIANT:
+        # CASE v:type WHEN 'A' ...: the VARIANT compares by value with the WHEN values (like v:type = 'A')
+        kinds = {kind(i.this) for i in ifs} - {NULL}
+        if len(kinds) == 1 and _concrete(next(iter(kinds))):
+            node.set("this", coerce(operand, kinds.pop(), tr))
+    elif operand is None:
+        for i in ifs:
+            i.set("this", condition(i.this, tr))
     branches = [i.args["true"] for i in ifs] + ([node.args["default"]] if node.args.get("default") else [])
     values, result = _unify(branches)
     for i, value in zip(ifs, values, strict=False):

@@ -187,3 +187,16 @@ def test_update_and_merge_convert_on_write(cur):
     cur.execute("merge into upd using (select parse_json('{\"s\": \"SHIPPED\"}') v) src on upd.id = 1 "
                 "when matched then update set status = src.v:s")
     assert row(cur, "select status from upd") == ("SHIPPED",)
+
+
+def test_scalar_subquery_inside_a_conversion(cur):
+    """docs: data-type-conversion - any expression can be cast, including a scalar subquery."""
+    assert value(cur, "select (select '12')::number + 1") == 13
+    assert value(cur, "select case when (select 'x') = 'x' then '1' else '2' end::int") == 1
+
+
+def test_nested_conversions_stay_fast(cur):
+    """PARSE_JSON -> path -> TIMESTAMP nests several conversion macros; each argument is evaluated once."""
+    got = value(cur, "select count(parse_json('{\"t\": \"2024-01-0' || (seq4() % 9 + 1) || ' 10:00:00\"}'):t::timestamp) "
+                     "from table(generator(rowcount => 2000))")
+    assert got == 2000

@@ -156,3 +156,18 @@ def test_to_variant(cur):
     got = row(cur, "select typeof(to_variant(1)), typeof(to_variant('a')), typeof(to_variant(1.5)), "
                    "to_variant('2024-01-02'::date)::string")
     assert got == ("INTEGER", "VARCHAR", "DECIMAL", "2024-01-02")
+
+
+def test_simple_case_on_a_variant(cur):
+    """docs: sql-reference/functions/case - CASE v:type WHEN 'A' compares the VARIANT's value."""
+    got = rows(cur, "select case v:t when 'A' then 'first' when 'B' then 'second' else 'other' end "
+                    "from (select parse_json('{\"t\": \"A\"}') v union all select parse_json('{\"t\": \"C\"}')) order by 1")
+    assert got == [("first",), ("other",)]
+
+
+def test_variant_as_a_condition(cur):
+    """docs: data-type-conversion - a VARIANT is coercible to BOOLEAN (to_boolean rules) in WHERE, IFF, NOT."""
+    sql = "from (select parse_json('{\"f\": \"yes\"}') v union all select parse_json('{\"f\": false}'))"
+    assert rows(cur, f"select count(*) {sql} where v:f") == [(1,)]
+    assert rows(cur, f"select count(*) {sql} where not v:f") == [(1,)]
+    assert rows(cur, f"select iff(v:f, 'y', 'n') {sql} order by 1") == [("n",), ("y",)]
