@@ -191,7 +191,14 @@ def _table(node: exp.TableFromRows, tr: Translator) -> exp.Expression:
 
 @handles(exp.Seq1, exp.Seq2, exp.Seq4, exp.Seq8)
 def _seq(node: exp.Expression, tr: Translator) -> exp.Expression:
-    # a sequence of integers from 0 (docs: seq1); gap-free here, which Snowflake does not promise either way
+    """A sequence of integers from 0 (docs: seq1); gap-free here, which Snowflake does not promise either way.
+
+    Over TABLE(GENERATOR(...)) it is the generator's row number (usable inside aggregates); elsewhere row_number().
+    """
+    select = node.find_ancestor(exp.Select)
+    source = select.args.get("from_").this if select is not None and select.args.get("from_") else None
+    if isinstance(source, exp.TableFromRows) and isinstance(source.this, exp.Generator) and not select.args.get("joins"):
+        return typed(exp.column("__GENERATOR_ROW", table=source.alias_or_name, quoted=True), NUMBER)
     return typed(exp.paren(template("row_number() OVER () - 1")), NUMBER)
 
 
