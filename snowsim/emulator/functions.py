@@ -26,6 +26,7 @@ from snowsim.emulator.sqlfuncs import (
     STRING,
     UNKNOWN,
     call,
+    fast_copy,
     handles,
     handles_anonymous,
     kind,
@@ -46,7 +47,7 @@ def _decode(node: exp.DecodeCase, tr: Translator) -> exp.Expression:
     expr, *rest = node.expressions
     ifs = []
     for i in range(0, len(rest) - 1, 2):
-        cond = exp.NullSafeEQ(this=expr.copy(), expression=rest[i])
+        cond = variant.compare(exp.NullSafeEQ(this=fast_copy(expr), expression=rest[i]), tr)
         ifs.append(exp.If(this=cond, true=rest[i + 1]))
     default = rest[-1] if len(rest) % 2 else None
     return variant._case(exp.Case(ifs=ifs, default=default), tr)

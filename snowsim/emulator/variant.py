@@ -331,7 +331,8 @@ def _concrete(k: str) -> bool:
 
 
 @handles(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
-def _compare(node: exp.Binary, tr: Translator) -> exp.Expression:
+def compare(node: exp.Binary, tr: Translator) -> exp.Expression:
+    """A comparison where one side is a VARIANT compares the VARIANT's value converted to the other side's type."""
     left, right = _counterpart(node.this, node.expression)
     if left == VARIANT and _concrete(right):
         node.set("this", coerce(node.this, right, tr))

@@ -61,3 +61,8 @@ def test_iff_with_variant_branch(cur):
     got = row(cur, "select iff(v:a is null, 'none', v:a), iff(v:b is null, 'none', v:b) "
                    "from (select parse_json('{\"a\": 1}') v)")
     assert got == ("1", '"none"')
+
+
+def test_decode_on_a_variant(cur):
+    """docs: decode - the search values compare with the VARIANT's value."""
+    assert row(cur, "select decode(v:t, 'A', 1, 'B', 2, 0) from (select parse_json('{\"t\": \"B\"}') v)") == (2,)
