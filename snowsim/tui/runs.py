@@ -173,13 +173,13 @@ def print_summary(console: Console, result: Any, *, checks_shown: bool) -> None:
 
 
 def one_line(result: Any) -> Text:
-    """`✓ late_events on caves_albert  6/6 checks  3,604 events  12.3s` for `sim run all`."""
+    """`✓ late_events on caves_albert  6/6 checks passed  3,604 events  12.3s` for `sim run all`."""
     passed = sum(1 for c in result.checks if c.passed)
     ok = result.exit_code == 0
     return Text.assemble(
         ("✓ " if ok else "✗ ", "bold green" if ok else "bold red"),
         (_name(result.scenario), "bold"),
-        f" on {_name(result.pipeline)}  {passed}/{len(result.checks)} checks  "
+        f" on {_name(result.pipeline)}  {passed}/{len(result.checks)} checks passed  "
         f"{result.events_delivered:,} events  {result.wall_seconds:,.1f}s",
     )
 

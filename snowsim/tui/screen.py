@@ -44,7 +44,7 @@ class RunScreen:
         parts: list[Any] = [header(snap), FlowDiagram(snap.info.pipeline, snap), clock_line(snap), stats_line(snap)]
         parts.append(moments_panel(snap, self.moments))
         if snap.result is not None and self.show_checks:
-            parts += [checks_table(snap.result), verdict(snap.result)]
+            parts += [checks_table(snap.result, brief=True), verdict(snap.result)]
         yield Group(*parts)
 
 

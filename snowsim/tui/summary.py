@@ -13,14 +13,19 @@ from snowsim.simulator.durations import format_duration
 from snowsim.tui import figures
 
 SAMPLE_ROWS_SHOWN = 5
+BRIEF = 160  # characters of a check's message on the run screen
 WIDE = 120  # from this many columns the checks table also shows each check's type
 
 
 class ChecksTable:
-    """One row per check: PASS/FAIL, its name, its type (on wide consoles) and what it found."""
+    """One row per check: PASS/FAIL, its name, its type (on wide consoles) and what it found.
 
-    def __init__(self, result: Any) -> None:
+    brief: each message cut to its first sentences (the run screen); the full explanation is in the plain summary
+    and the JSON."""
+
+    def __init__(self, result: Any, brief: bool = False) -> None:
         self.result = result
+        self.brief = brief
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         wide = options.max_width >= WIDE
@@ -33,15 +38,25 @@ class ChecksTable:
         table.add_column("result", overflow="fold", ratio=3)
         for check in self.result.checks:
             status = Text("✓ PASS", style="bold green") if check.passed else Text("✗ FAIL", style="bold red")
-            table.add_row(status, check.name, *([check.type] if wide else []), check.message)
+            message = brief_message(check.message) if self.brief else check.message
+            table.add_row(status, check.name, *([check.type] if wide else []), message)
         if not self.result.checks:
             table.add_row("", Text("no checks", style="dim"), *([""] if wide else []), "")
         yield table
 
 
-def checks_table(result: Any) -> ChecksTable:
+def checks_table(result: Any, brief: bool = False) -> ChecksTable:
     """The checks of a result as a table that fits the console."""
-    return ChecksTable(result)
+    return ChecksTable(result, brief)
+
+
+def brief_message(message: str, limit: int = BRIEF) -> str:
+    """The first sentences of a message, up to about `limit` characters, with … when something was left out."""
+    text = " ".join(str(message).split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(". ", 0, limit)
+    return (text[: cut + 1] if cut > 0 else text[:limit].rstrip()) + " …"
 
 
 def failing_rows(result: Any, limit: int = SAMPLE_ROWS_SHOWN) -> Group | None:
@@ -64,21 +79,24 @@ def failing_rows(result: Any, limit: int = SAMPLE_ROWS_SHOWN) -> Group | None:
 
 
 def verdict(result: Any) -> Text:
-    """'PASSED 6/6 checks · 3,604 events · 1h simulated in 12.3s' (or FAILED with the failing count)."""
-    passed = sum(1 for c in result.checks if c.passed)
+    """'PASSED all 6 checks · 3,604 events delivered · 1h simulated in 12.3s', or 'FAILED 5 of 6 checks · ...'."""
+    failed = sum(1 for c in result.checks if not c.passed)
+    total = len(result.checks)
     ok = result.exit_code == 0
     simulated = format_duration(result.ended_at - result.started_at)
+    checks = "check" if total == 1 else "checks"
+    word, count = ("PASSED", f"all {total} {checks}") if ok else ("FAILED", f"{failed} of {total} {checks}")
     return Text.assemble(
-        ("PASSED" if ok else "FAILED", "bold green" if ok else "bold red"),
-        f" {passed}/{len(result.checks)} checks · {figures.count(result.events_delivered)} events delivered · "
-        f"{simulated} simulated in {result.wall_seconds:,.1f}s",
+        (word, "bold green" if ok else "bold red"),
+        f" {count} · {figures.count(result.events_delivered)} events delivered · {simulated} simulated in "
+        f"{result.wall_seconds:,.1f}s",
     )
 
 
 def all_table(results: Sequence[Any]) -> Table:
     """`sim run all`: one row per scenario, and a total."""
     table = Table(title="scenarios", title_justify="left", title_style="bold", show_edge=False)
-    for name, justify in (("", "left"), ("scenario", "left"), ("pipeline", "left"), ("checks", "right"),
+    for name, justify in (("", "left"), ("scenario", "left"), ("pipeline", "left"), ("checks passed", "right"),
                           ("events", "right"), ("wall", "right"), ("failed checks", "left")):
         table.add_column(name, justify=justify, no_wrap=name != "failed checks")  # type: ignore[arg-type]
     for result in results:

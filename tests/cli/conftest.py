@@ -119,20 +119,6 @@ def scenarios(tmp_path: Path) -> SimpleNamespace:
     return SimpleNamespace(quick=f"./{quick.name}", failing=f"./{failing.name}", text=QUICK)
 
 
-@pytest.fixture(scope="session")
-def task_history_readable() -> bool:
-    """Whether the emulator answers the runner's TASK_HISTORY query (bound parameters inside the table function)."""
-    from snowsim.emulator import connect
-
-    cursor = connect(database="PROBE", schema="PUBLIC").cursor()
-    try:
-        cursor.execute("SELECT NAME FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_START => "
-                       "CAST(%s AS TIMESTAMP_LTZ))) WHERE DATABASE_NAME = %s", ["2026-01-05 08:00:00 +00:00", "PROBE"])
-    except Exception:
-        return False
-    return True
-
-
 @pytest.fixture
 def records() -> SimpleNamespace:
     """The builders above, for test modules (importlib mode cannot import conftest)."""

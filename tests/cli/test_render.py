@@ -15,7 +15,7 @@ from snowsim.tui.pace import Pacer, parse_speed
 from snowsim.tui.plain import PlainProgress
 from snowsim.tui.screen import RunScreen
 from snowsim.tui.state import RunState
-from snowsim.tui.summary import all_table, checks_table, failing_rows, verdict
+from snowsim.tui.summary import all_table, brief_message, checks_table, failing_rows, verdict
 
 
 def render(renderable, width: int = 160) -> str:
@@ -91,14 +91,14 @@ def test_run_screen_has_clock_rates_moments_and_checks(records):
     assert "fault 1 · task auto suspended 1 · task failed 1" in text
     assert "✓ PASS │ unique PRODUCTION.ORDERS(ORDER_ID)" in text
     assert "✗ FAIL │ reconcile PRODUCTION.ORDERS" in text
-    assert "FAILED 1/2 checks · 3,604 events delivered · 1h simulated in 12.3s" in text
+    assert "FAILED 1 of 2 checks · 3,604 events delivered · 1h simulated in 12.3s" in text
 
 
 def test_summary_pieces(records):
     failed = records.result(passed=False)
     assert "ORD-00000017" in render(failing_rows(failed))
     assert failing_rows(records.result()) is None
-    assert render(verdict(records.result())).startswith("PASSED 2/2 checks")
+    assert render(verdict(records.result())).startswith("PASSED all 2 checks")
     table = render(all_table([records.result(), failed]))
     passed_row, failed_row = (line for line in table.splitlines() if "late_events" in line)
     assert passed_row.startswith(" ✓ PASS │ late_events │ caves_albert │") and "2/2" in passed_row
@@ -186,6 +186,13 @@ def test_live_display_stores_samples_without_rendering_and_ends_on_the_checks(re
     display.on_finish(records.result())
     display.close()  # idempotent
     text = out.getvalue()
-    assert "PASSED 2/2 checks" in text
+    assert "PASSED all 2 checks" in text
     assert "✓ PASS │ unique PRODUCTION.ORDERS(ORDER_ID)" in text
     assert records.START.strftime("%Y-%m-%d") in text
+
+
+def test_the_run_screen_shows_the_first_sentences_of_long_check_messages():
+    long = "PRODUCTION.ORDERS: 1,276 expected ORDER_IDs; 460 never arrived. " + "ORD-00000845, " * 40 + "end."
+    assert brief_message(long) == "PRODUCTION.ORDERS: 1,276 expected ORDER_IDs; 460 never arrived. …"
+    assert brief_message("short. message") == "short. message"
+    assert brief_message("x" * 300).endswith("x …") and len(brief_message("x" * 300)) == 162
