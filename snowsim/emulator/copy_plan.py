@@ -164,8 +164,7 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
     table, given = _target(conn, tree, sql)
     names = table.column_names()
     options = {**_stage_copy_options(conn, tree), **_options(tree)}
-    if "VALIDATION_MODE" in options:
-        raise errors.not_supported("COPY ... VALIDATION_MODE", sql)
+    _check_options(options, sql)
     source = (tree.args.get("files") or [None])[0]
     transform = isinstance(source, exp.Subquery)
     if transform:
@@ -200,6 +199,23 @@ def prepare(conn: Connection, sql: str) -> CopyJob:
                   str(pattern) if pattern is not None else None, OnError.parse(options.get("ON_ERROR")))
     _complete_select(job)
     return job
+
+
+# docs: sql-reference/sql/copy-into-table (copyOptions and the other parameters of COPY INTO <table>)
+_EMULATED = {"FILES", "PATTERN", "FILE_FORMAT", "ON_ERROR", "SIZE_LIMIT", "PURGE", "RETURN_FAILED_ONLY", "FORCE",
+             "MATCH_BY_COLUMN_NAME", "LOAD_UNCERTAIN_FILES"}
+# Accepted without effect: lengths are not enforced by snowsim, so neither enforcing nor truncating changes anything.
+_IGNORED = {"ENFORCE_LENGTH", "TRUNCATECOLUMNS"}
+_NOT_EMULATED = {"VALIDATION_MODE", "INCLUDE_METADATA", "LOAD_MODE", "FILE_PROCESSOR", "CLUSTER_AT_INGEST_TIME",
+                 "CREDENTIALS", "ENCRYPTION", "STORAGE_INTEGRATION"}
+
+
+def _check_options(options: dict[str, Any], sql: str) -> None:
+    for key in options:
+        if key in _NOT_EMULATED:
+            raise errors.not_supported(f"COPY ... {key}", sql)
+        if key not in _EMULATED and key not in _IGNORED:
+            raise errors.compilation_error(1003, f"syntax error line 1 at position 0 unexpected '{key}'.")
 
 
 def _target(conn: Connection, tree: exp.Copy, sql: str) -> tuple[CatalogObject, list[str] | None]:

@@ -418,3 +418,14 @@ def test_match_by_column_name_case_sensitive(cur, q, staged):
     staged("p.jsonl", [{"ID": 1, "name": "Ann"}, {"id": 2, "NAME": "Bo"}])
     cur.execute("copy into people from @st match_by_column_name = case_sensitive")
     assert q('select id, "name" from people order by id nulls last') == [(1, "Ann"), (None, None)]
+
+
+def test_unknown_and_unemulated_copy_options(cur, staged):
+    """docs: sql-reference/sql/copy-into-table (copyOptions) - a misspelt option is a syntax error, and options snowsim
+    does not emulate are named instead of being ignored."""
+    staged("a.jsonl", GOOD)
+    with pytest.raises(sf.ProgrammingError) as info:
+        cur.execute("copy into raw from @st on_errors = continue")
+    assert info.value.errno == 1003
+    with pytest.raises(sf.NotSupportedError, match="VALIDATION_MODE"):
+        cur.execute("copy into raw from @st validation_mode = return_errors")
