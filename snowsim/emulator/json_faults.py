@@ -4,7 +4,8 @@ Only the first bad record of a file is described (COPY reports one error per fil
 a handful of strings per statement, never per row; DuckDB's json_valid() does the vectorised good/bad split.
 Snowflake documents none of these texts: they follow error messages seen from the service (COPY's first_error shows
 them without the ", pos N" that PARSE_JSON appends; the position goes to first_error_character instead). Like
-Snowflake's reader, the scanner tolerates unquoted object keys and a trailing comma.
+Snowflake's reader, the scanner tolerates unquoted object keys and a trailing comma; DuckDB tolerates only the
+latter, so a record with unquoted keys is rejected with a reason that says snowsim reads strict JSON.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def fault(text: str) -> tuple[str, int]:
     duplicate = _duplicate_key(text)
     if duplicate is not None:
         return duplicate
-    return "invalid JSON document", 1  # a problem DuckDB saw and this scanner did not
+    # DuckDB refused what Snowflake's reader may accept (e.g. unquoted keys): say so rather than invent a reason.
+    return "invalid JSON text (snowsim accepts strict JSON only)", 1
 
 
 def _duplicate_key(text: str) -> tuple[str, int] | None:

@@ -29,3 +29,9 @@ def test_reasons_and_positions(text, reason, pos):
     """Reason text and 1-based position for one malformed document."""
     assert fault(text) == (reason, pos)
 
+
+
+def test_unquoted_keys_are_rejected_and_say_why():
+    """Snowflake's reader is said to accept unquoted keys (docs silent); snowsim's DuckDB reader does not, and the
+    reason given says so instead of inventing a parse error."""
+    assert fault("{a: 1}") == ("invalid JSON text (snowsim accepts strict JSON only)", 1)
