@@ -58,16 +58,32 @@ MACROS: list[str] = [
         strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k)) + length(to_json(k))
         + strpos(substr(s, strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k))
                         + length(to_json(k))), ':') - 2""",
+    # Snowflake's reader also takes unquoted object keys ({ name: "x" }, docs: flatten's persons example) and a
+    # trailing comma (DuckDB's json_valid already does). Keys are quoted only in text that is not valid JSON as it is,
+    # so valid documents are never touched; in an invalid one a "x, y: z" inside a string could be altered too.
+    r"""CREATE OR REPLACE MACRO sf_lenient_json(s) AS CASE WHEN json_valid(s) THEN s
+        ELSE regexp_replace(s, '([{,]\s*)([A-Za-z_$][A-Za-z0-9_$]*)(\s*:)', '\1"\2"\3', 'g') END""",
+    # Why a document does not parse, in Snowflake's words where the cause is plain (an unclosed object or array,
+    # as in a truncated line); Snowflake's exact wording and positions for other faults are not documented.
+    """CREATE OR REPLACE MACRO sf_json_fault(s) AS CASE
+        WHEN length(s) - length(replace(s, '{', '')) > length(s) - length(replace(s, '}', ''))
+             AND ltrim(s, ' \t\n\r') LIKE '{%' THEN 'incomplete object value, pos ' || length(s)
+        WHEN length(s) - length(replace(s, '[', '')) > length(s) - length(replace(s, ']', ''))
+             AND ltrim(s, ' \t\n\r') LIKE '[%' THEN 'incomplete array value, pos ' || length(s)
+        ELSE 'invalid JSON text (snowsim reads JSON with unquoted keys and trailing commas, nothing looser): '
+             || left(s, 100) END""",
     # Snowflake's parser reads the bare keywords in any case (docs: PARSE_JSON('NULL') is a JSON null)
-    f"""CREATE OR REPLACE MACRO sf_parse_json(s) AS CASE
+    f"""CREATE OR REPLACE MACRO sf_parse_json_text(s, t) AS CASE
         WHEN s IS NULL OR trim(s, {_WS}) = '' THEN NULL
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
-        WHEN NOT json_valid(s) THEN {_err(100069, '22P02', "'Error parsing JSON: invalid JSON text (snowsim accepts strict JSON only): ' || left(s, 100)", False)}
-        WHEN sf_json_dup_key(s) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(s)) || ', pos ' || sf_json_dup_pos(s, sf_json_dup_key(s))", False)}
-        ELSE sf_json_or_null(s) END""",
-    f"""CREATE OR REPLACE MACRO sf_try_parse_json(s) AS CASE
+        WHEN NOT json_valid(t) THEN {_err(100069, '22P02', "'Error parsing JSON: ' || sf_json_fault(s)", False)}
+        WHEN sf_json_dup_key(t) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(t)) || ', pos ' || sf_json_dup_pos(t, sf_json_dup_key(t))", False)}
+        ELSE sf_json_or_null(t) END""",
+    "CREATE OR REPLACE MACRO sf_parse_json(s) AS sf_parse_json_text(s, sf_lenient_json(s))",
+    f"""CREATE OR REPLACE MACRO sf_try_parse_json_text(s, t) AS CASE
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
-        WHEN sf_json_dup_key(s) IS NULL THEN sf_json_or_null(s) END""",
+        WHEN sf_json_dup_key(t) IS NULL THEN sf_json_or_null(t) END""",
+    "CREATE OR REPLACE MACRO sf_try_parse_json(s) AS sf_try_parse_json_text(s, sf_lenient_json(s))",
     # ---- VARIANT -> scalar ----------------------------------------------------------------------------------
     # VARCHAR: strings unquoted, JSON null -> SQL NULL, floats without trailing zeros (docs: data-type-conversion)
     r"""CREATE OR REPLACE MACRO sf_variant_text(v) AS CASE json_type(v)

@@ -80,11 +80,17 @@ def test_mode_array_on_object_gives_nothing(cur):
     assert rows(cur, f"select * from table(flatten(input => parse_json('{NESTED}'), mode => 'array')) f") == []
 
 
-PERSONS = [
-    (12712555, '{"name": {"first": "John", "last": "Smith"}, "contact": [{"business": ['
-               '{"type": "phone", "content": "555-1234"}, {"type": "email", "content": "j.smith@example.com"}]}]}'),
-    (98127771, '{"name": {"first": "Jane", "last": "Doe"}, "contact": [{"business": ['
-               '{"type": "phone", "content": "555-1236"}, {"type": "email", "content": "j.doe@example.com"}]}]}'),
+PERSONS = [  # as on the page: unquoted keys
+    (12712555, """{ name:  { first: "John", last: "Smith"},
+         contact: [
+         { business:[
+           { type: "phone", content:"555-1234" },
+           { type: "email", content:"j.smith@example.com" } ] } ] }"""),
+    (98127771, """{ name:  { first: "Jane", last: "Doe"},
+         contact: [
+         { business:[
+           { type: "phone", content:"555-1236" },
+           { type: "email", content:"j.doe@example.com" } ] } ] }"""),
 ]
 
 
