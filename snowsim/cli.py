@@ -353,8 +353,8 @@ def pipelines_show(
 # ------------------------------------------------------------------------------------------------ init
 
 INIT_EPILOG = """[bold]Examples[/]\n
-  [cyan]sim init my-project[/]  [dim]a copy of caves_albert, two scenarios, a test, a CI workflow[/]\n
-  [cyan]sim init my-project --pipeline dropshipping[/]\n
+  [cyan]sim init my-project[/]  [dim]a copy of caves_albert_hardened, two scenarios, tests, a CI workflow[/]\n
+  [cyan]sim init my-project --pipeline caves_albert[/]  [dim]the as-written design, weaknesses included[/]\n
   [cyan]sim init my-project --minimal[/]  [dim]a small RAW -> STAGING -> PROD pipeline to start from[/]"""
 
 
@@ -363,7 +363,7 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder to create (or an empty one).", file_okay=False,
                                               show_default=False)],
     pipeline: Annotated[str, typer.Option("--pipeline", "-p", help="Shipped pipeline to copy.",
-                                          autocompletion=_complete_pipelines)] = "caves_albert",
+                                          autocompletion=_complete_pipelines)] = "caves_albert_hardened",
     minimal: Annotated[bool, typer.Option("--minimal", help="A minimal pipeline instead of a shipped copy.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
 ) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -17,14 +19,14 @@ def test_init_copies_a_shipped_pipeline(sim, tmp_path):
     result = sim("init", "proj")
     assert result.exit_code == 0, result.output
     root = tmp_path / "proj"
-    for relative in ("sql/caves_albert/pipeline.yaml", "sql/caves_albert/05_tasks.sql", "scenarios/baseline.yaml",
+    for relative in ("sql/caves_albert_hardened/pipeline.yaml", "sql/caves_albert_hardened/05_tasks.sql", "scenarios/baseline.yaml",
                      "scenarios/late_events.yaml", "tests/test_pipeline.py", ".github/workflows/snowsim.yml",
                      "README.md"):
         assert (root / relative).is_file(), relative
         assert f"created {root / relative}".replace(str(tmp_path) + "/", "") in result.output
     # the copied scenarios name the project's pipeline, and the copy validates against its SQL
-    assert load_scenario(root / "scenarios" / "late_events.yaml").pipeline == "caves_albert"
-    assert load_pipeline(root / "sql" / "caves_albert").name == "caves_albert"
+    assert load_scenario(root / "scenarios" / "late_events.yaml").pipeline == "caves_albert_hardened"
+    assert load_pipeline(root / "sql" / "caves_albert_hardened").name == "caves_albert_hardened"
 
 
 def test_init_ci_workflow_runs_all_with_junit(tmp_path):
@@ -38,7 +40,16 @@ def test_init_test_example_uses_the_plugin_fixtures(tmp_path):
     init_project(tmp_path / "p")
     tree = ast.parse((tmp_path / "p" / "tests/test_pipeline.py").read_text())
     params = {a.arg for f in tree.body if isinstance(f, ast.FunctionDef) for a in f.args.args}
-    assert params == {"run_scenario", "snowsim_conn"}
+    assert params == {"run_scenario", "snowsim_deploy", "snowsim_conn"}
+
+
+def test_the_scaffolded_tests_pass_with_the_plugin(tmp_path):
+    init_project(tmp_path / "p", pipeline=None)
+    # A separate pytest process in the new project, as its CI would run it (the plugin comes from the entry point).
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                          cwd=tmp_path / "p", capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
 
 
 def test_init_minimal_pipeline_validates_and_is_drawn(sim, tmp_path):

@@ -114,9 +114,12 @@ def test_a_failing_check_exits_1_and_shows_why(sim, scenarios):
     assert result.stdout.splitlines()[-1].startswith("FAILED 1 of 3 checks")
 
 
-def test_keep_leaves_a_database_to_inspect_with_sim_sql(sim, scenarios, tmp_path):
-    result = sim("run", "scenario", scenarios.quick, "--duration", "5m", "--keep", "--seed", "7")
+def test_keep_leaves_a_database_to_inspect_with_sim_sql_and_svg_saves_the_screen(sim, scenarios, tmp_path):
+    result = sim("run", "scenario", scenarios.quick, "--duration", "5m", "--keep", "--seed", "7",
+                 "--svg", "screen.svg")
     assert result.exit_code == 0, result.output
+    svg = (tmp_path / "screen.svg").read_text()  # the final screen, as an image
+    assert svg.startswith("<svg") and "PRODUCTION" in svg and "checks" in svg
     kept = list((tmp_path / ".snowsim" / "runs").glob("quick-*.duckdb"))
     assert len(kept) == 1
     assert f"database kept: {kept[0]}" in result.stdout
@@ -128,13 +131,6 @@ def test_keep_leaves_a_database_to_inspect_with_sim_sql(sim, scenarios, tmp_path
     assert "TASK_RAW_TO_STG_ORDERS" in history.stdout
 
 
-def test_svg_saves_the_final_screen(sim, scenarios, tmp_path):
-    result = sim("run", "scenario", scenarios.quick, "--duration", "5m", "--svg", "screen.svg")
-    assert result.exit_code == 0, result.output
-    svg = (tmp_path / "screen.svg").read_text()
-    assert svg.startswith("<svg") and "PRODUCTION" in svg and "checks" in svg
-
-
 def test_run_all_runs_the_project_scenarios_into_one_report(sim, scenarios, tmp_path):
     project = tmp_path / "p"
     init_project(project, pipeline="caves_albert_hardened")
@@ -143,7 +139,7 @@ def test_run_all_runs_the_project_scenarios_into_one_report(sim, scenarios, tmp_
     (project / "scenarios" / "good.yaml").write_text(scenarios.text.replace("name: quick", "name: good"))
     (project / "scenarios" / "bad.yaml").write_text(
         scenarios.text.replace("name: quick", "name: bad").replace("min: 1}", "min: 1000000000}"))
-    result = sim("run", "all", "--duration", "5m", "--junit", "report.xml", "--json", "all.json", cwd=project)
+    result = sim("run", "all", "--duration", "3m", "--junit", "report.xml", "--json", "all.json", cwd=project)
     assert result.exit_code == 1, result.output
     out = result.stdout
     assert "✗ bad on caves_albert_hardened  2/3 checks passed" in out
