@@ -5,7 +5,8 @@ The pass itself (a bottom-up walk dispatching on node class) is in sqlfuncs.py; 
   conversion.py       CAST / :: / TRY_CAST, TO_* / TRY_TO_*
   datetimes.py        DATEADD, DATEDIFF, DATE_TRUNC, CONVERT_TIMEZONE, CURRENT_TIMESTAMP & co (the clock)
   table_functions.py  FLATTEN, GENERATOR, SEQ1..SEQ8
-  this module         DECODE, HASH, SHA2, UUID_STRING, RANDOM, LISTAGG, session variables ($name)
+  this module         DECODE, HASH, SHA2, UUID_STRING, RANDOM, LISTAGG, unknown functions
+($name session variables are session_commands.py's: they reach these rewrites as literals.)
 Anything sqlglot already transpiles faithfully (IFF, NVL, NVL2, ZEROIFNULL, NULLIFZERO, COALESCE, ILIKE, QUALIFY,
 SPLIT_PART, MD5, UNIFORM, ...) is left to sqlglot and covered by the conformance tests in tests/emulator/functions/.
 """
@@ -50,7 +51,7 @@ def _decode(node: exp.DecodeCase, tr: Translator) -> exp.Expression:
         cond = variant.compare(exp.NullSafeEQ(this=fast_copy(expr), expression=rest[i]), tr)
         ifs.append(exp.If(this=cond, true=rest[i + 1]))
     default = rest[-1] if len(rest) % 2 else None
-    return variant._case(exp.Case(ifs=ifs, default=default), tr)
+    return variant.case(exp.Case(ifs=ifs, default=default), tr)
 
 
 # ---- hashing and ids ------------------------------------------------------------------------------------------------
@@ -134,6 +135,8 @@ def _duckdb_functions() -> frozenset[str]:
 
 
 def _unknown_function(node: exp.Anonymous, tr: Translator) -> exp.Expression:
+    # A function neither sqlglot, these rewrites nor DuckDB knows is refused by name (never left to fail obscurely).
+    # A DuckDB function of the same name passes: sqlglot maps the Snowflake functions it knows to other nodes.
     name = str(node.this).upper()
     if name in ANONYMOUS or "$" in name or isinstance(node.parent, (exp.Table, exp.TableFromRows)):
         return node  # other modules' functions (SYSTEM$...), table functions

@@ -500,7 +500,8 @@ def _iff(node: exp.If, tr: Translator) -> exp.Expression:
 
 
 @handles(exp.Case)
-def _case(node: exp.Case, tr: Translator) -> exp.Expression:
+def case(node: exp.Case, tr: Translator) -> exp.Expression:
+    """CASE: a VARIANT operand compares by value, VARIANT conditions are BOOLEANs, mixed branches give a VARIANT."""
     ifs = node.args.get("ifs") or []
     operand = node.args.get("this")
     if operand is not None and kind(operand) == VARIANT:
