@@ -82,6 +82,10 @@ class LatencyTracker:
         self.reached: dict[str, list[Reached]] = {t.table: [] for t in self.truths}
         self.recent: list[Reached] = []  # reached since the last window() call
         self.errors: dict[str, str] = {}  # table -> why it cannot be probed (first error)
+        # Keys pending longer than the horizon are re-read on full probes only, less and less often while nothing
+        # reaches the table (a stalled table must not cost a full read every sample).
+        self._old_next: dict[str, datetime] = {}
+        self._old_every: dict[str, timedelta] = {}
         self._delivered: list[tuple[datetime, Event]] = []
 
     def add(self, events: Iterable[Event], delivered: datetime) -> None:
@@ -104,13 +108,18 @@ class LatencyTracker:
         """Query every final table with pending events; returns how many events reached a table."""
         parts: list[tuple[TableTruth, list[str]]] = []
         oldest = now - self.horizon
+        old_tables = set()
         for t in self.truths:
             pending = self.pending[t.table]
             if not pending or t.table in self.errors:
                 continue
-            keys = list(pending) if full else [k for k, v in pending.items() if v[-1].delivered >= oldest]
+            old = full and now >= self._old_next.get(t.table, now)
+            keys = list(pending) if old else [k for k, v in pending.items() if v[-1].delivered >= oldest]
+            if old and len(keys) > sum(1 for v in pending.values() if v[-1].delivered >= oldest):
+                old_tables.add(t.table)
             for start in range(0, len(keys), MAX_KEYS):
                 parts.append((t, keys[start : start + MAX_KEYS]))
+        before = {t: len(v) for t, v in self.reached.items()}
         reached = 0
         while parts:
             # As few statements as the parameter budget allows (one per tick in a healthy run).
@@ -120,6 +129,11 @@ class LatencyTracker:
                 batch.append((t, keys))
                 budget -= len(keys)
             reached += self._probe(batch, now)
+        for table in old_tables:
+            every = self._old_every.get(table, self.horizon / 2)
+            # Back off while nothing of the table arrives; read again at the normal pace once something does.
+            every = self.horizon / 2 if len(self.reached[table]) > before[table] else min(every * 2, timedelta(hours=12))
+            self._old_every[table], self._old_next[table] = every, now + every
         return reached
 
     def _probe(self, batch: list[tuple[TableTruth, list[str]]], now: datetime) -> int:

@@ -54,6 +54,7 @@ from snowsim.simulator.targets import DBError, Target, error_text, make_target
 
 DEFAULT_SAMPLE_EVERY = timedelta(minutes=5)
 DEFAULT_LATENCY_HORIZON = timedelta(minutes=30)
+IDLE_BACKLOG_EVERY = timedelta(hours=6)  # how often an idle run still reads backlogs (a stream can go stale idle)
 
 
 class TargetError(RuntimeError):
@@ -106,11 +107,10 @@ def run_scenario(
     drained = _duration("drain", drain, scn.ingestion.max_wait + 3 * scn.tick)
     horizon = _duration("latency_horizon", latency_horizon, DEFAULT_LATENCY_HORIZON)
     tgt = make_target(target, db_path=db_path)
-    generated = time.perf_counter()
+    wall0 = time.perf_counter()
     replay = build(scn, seed)
-    generated = time.perf_counter() - generated
-    run = _Run(scn, pipe, replay, tgt, observer, max(sample, scn.tick), drained, horizon)
-    run.timings["generate"] = generated
+    run = _Run(scn, pipe, replay, tgt, observer, max(sample, scn.tick), drained, horizon, wall0)
+    run.timings["generate"] = time.perf_counter() - wall0
     return run.execute()
 
 
@@ -200,6 +200,7 @@ class _Run:
         sample_every: timedelta,
         drain: timedelta,
         horizon: timedelta,
+        wall0: float,
     ) -> None:
         self.scenario, self.pipeline, self.replay, self.target = scenario, pipeline, replay, target
         self.observer = observer
@@ -209,8 +210,11 @@ class _Run:
         self.samples: list[TickSample] = []
         self.lost: set[str] = set()
         self.delivered = 0
-        self.wall0 = time.perf_counter()
+        self.wall0 = wall0
         self._last_ingestion_error: str | None = None
+        self._active = True  # something may have changed the final tables since they were last read
+        self._changed = True  # something may have changed any table since the last sample
+        self._backlog_at: datetime | None = None
 
     # ---- observer plumbing -------------------------------------------------------------------------------------
     def _notify(self, method: str, arg: Any) -> None:
@@ -340,8 +344,11 @@ class _Run:
                 pending = next(timeline, None)
             self._advance(now)
             sample_due = now >= next_sample or now >= finish
-            with self.phase("latency"):
-                self.tracker.probe(now, full=sample_due)
+            if self._active:
+                # Only tasks write the final tables (and deliveries, when the landing table is one of them).
+                self._active = False
+                with self.phase("latency"):
+                    self.tracker.probe(now, full=sample_due)
             if sample_due:
                 while next_sample <= now:
                     next_sample += self.sample_every
@@ -350,7 +357,8 @@ class _Run:
     def _advance(self, moment: datetime) -> None:
         with self.phase("tasks"):
             try:
-                self.target.advance_to(moment)
+                if self.target.advance_to(moment) is not False:
+                    self._active = self._changed = True
             except DBError as exc:
                 raise TargetError(f"the {self.target.name} target could not run the pipeline's tasks at "
                                   f"{moment:%Y-%m-%d %H:%M:%S}: {error_text(exc)}") from None
@@ -360,6 +368,9 @@ class _Run:
             with self.phase("ingest"):
                 result = self.ingestion.deliver(item)
             self.delivered += result.sent
+            self._changed = True
+            if self.pipeline.landing.table in self.truths:
+                self._active = True
             if result.loaded == 0 and result.error:
                 self.lost.update(e.event_id for e in item.events)
             else:
@@ -387,15 +398,24 @@ class _Run:
 
     def _sample(self, now: datetime) -> None:
         with self.phase("sample"):
-            rows = self.sampler.rows()
-            before = set(self.sampler.unreadable)
-            backlog = self.sampler.backlog()
-            for stream in self.sampler.unreadable.keys() - before:
-                if stream in self.sampler.streams:
-                    self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
-            for moment in self.watcher.poll():
-                self.moments.append(moment)
-                self._notify("on_moment", moment)
+            last = self.samples[-1] if self.samples else None
+            idle = last is not None and not self._changed
+            # Nothing ran and nothing was delivered: the counts cannot have moved. Only staleness can change with
+            # time alone, so backlogs are still read, at a slower pace.
+            rows = last.rows if idle else self.sampler.rows()
+            if idle and self._backlog_at is not None and now - self._backlog_at < IDLE_BACKLOG_EVERY:
+                backlog = last.backlog
+            else:
+                before = set(self.sampler.unreadable)
+                backlog, self._backlog_at = self.sampler.backlog(), now
+                for stream in self.sampler.unreadable.keys() - before:
+                    if stream in self.sampler.streams:
+                        self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
+            if not idle:
+                for moment in self.watcher.poll():
+                    self.moments.append(moment)
+                    self._notify("on_moment", moment)
+            self._changed = False
             p50, p95 = self.tracker.window(now)
         sample = TickSample(
             at=now,

@@ -53,8 +53,12 @@ class Target(ABC):
         """Connect, with the target's clock at `start` (naive UTC)."""
 
     @abstractmethod
-    def advance_to(self, moment: datetime) -> None:
-        """Move time to `moment` and let the target run every task graph that falls due meanwhile, in time order."""
+    def advance_to(self, moment: datetime) -> bool | None:
+        """Move time to `moment` and let the target run every task graph that falls due meanwhile, in time order.
+
+        Returns whether a task ran that may have changed data (False lets the runner skip reading the final
+        tables until something happens), or None when the target cannot tell.
+        """
 
     @abstractmethod
     def now(self) -> datetime:
@@ -130,10 +134,13 @@ class EmulatorTarget(Target):
         factory = self._connect or connect
         self.conn = factory(clock=self._clock, path=str(self.path) if self.path else None)
 
-    def advance_to(self, moment: datetime) -> None:
+    def advance_to(self, moment: datetime) -> bool:
         """The only emulator-specific call: move the virtual clock, running due task graphs on the way."""
-        if moment > self._clock.now():
-            self.conn.advance_to(moment)
+        if moment <= self._clock.now():
+            return False
+        runs = self.conn.advance_to(moment)
+        # A skipped run (WHEN false) wrote nothing; a failed one may have (earlier statements of its body commit).
+        return any(state != "SKIPPED" for run in runs or () for state in getattr(run, "tasks", {"?": "?"}).values())
 
     def now(self) -> datetime:
         """The virtual clock."""

@@ -88,7 +88,7 @@ def baseline_run(tmp_path_factory):
     recorder = Recorder()
     db = tmp_path_factory.mktemp("run") / "baseline.duckdb"
     result = snowsim.run_scenario(
-        "baseline", pipeline="caves_albert_hardened", duration="6m", sample_every="1m", db_path=db, observer=recorder
+        "baseline", pipeline="caves_albert_hardened", duration="4m", sample_every="1m", db_path=db, observer=recorder
     )
     return result, recorder, db
 
@@ -108,7 +108,7 @@ def test_observer_sees_start_ticks_and_finish_in_order(baseline_run):
     assert kinds[0] == "start" and kinds[-1] == "finish"
     info = recorder.calls[0][1]
     assert info.pipeline.name == "caves_albert_hardened" and info.total_events == result.events_generated
-    assert info.end - info.start == timedelta(minutes=6)
+    assert info.end - info.start == timedelta(minutes=4)
     ticks = [s for kind, s in recorder.calls if kind == "tick"]
     assert ticks == result.samples
     # sample_every=1m: one sample per simulated minute, the last at the end of the drain.
@@ -150,9 +150,9 @@ def test_snowsim_exports_run_scenario_lazily():
 
 
 def test_task_failure_is_injected_as_sql_and_recovered():
-    fault = {"type": "task_failure", "task": "RAW.TASK_RAW_TO_STG_ORDERS", "at": "2m", "duration": "3m",
+    fault = {"type": "task_failure", "task": "RAW.TASK_RAW_TO_STG_ORDERS", "at": "1m", "duration": "3m",
              "error": "warehouse it's gone"}
-    result = run_scenario("task_failure", pipeline="caves_albert_hardened", duration="8m", faults=[fault],
+    result = run_scenario("task_failure", pipeline="caves_albert_hardened", duration="5m", faults=[fault],
                           sample_every="1m")
     faults = [m.text for m in result.moments if m.kind == "fault"]
     assert any(t.startswith("fail_task: RAW.TASK_RAW_TO_STG_ORDERS made to fail") for t in faults)
@@ -171,7 +171,7 @@ def test_task_failure_is_injected_as_sql_and_recovered():
 
 
 def test_a_strict_landing_loses_the_batch_of_a_broken_line():
-    result = run_scenario("malformed_events", pipeline="caves_albert", duration="6m")
+    result = run_scenario("malformed_events", pipeline="caves_albert", duration="3m")
     errors = [m for m in result.moments if m.kind == "ingestion_error"]
     assert errors and "100069" in errors[0].text and "rejected" in errors[0].text
     assert result.ingestion["failed_batches"] >= 1
