@@ -17,6 +17,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from snowsim.simulator import truth as truth_mod
 from snowsim.simulator.checks import CheckContext, run_checks
 from snowsim.simulator.controls import Controller
@@ -46,6 +50,7 @@ from snowsim.simulator.scenario import (
     ReconcileCheck,
     Scenario,
     ScenarioError,
+    SqlCheck,
     TaskFailuresCheck,
     UniqueCheck,
     load_scenario,
@@ -141,6 +146,15 @@ def _references(check: Check) -> list[str]:
     task = getattr(check, "task", None)
     if task:
         refs.append(task)
+    if isinstance(check, SqlCheck):
+        try:
+            tree = sqlglot.parse_one(check.query, read="snowflake")
+        except SqlglotError:
+            return []  # cannot tell: keep the check, the target will say what is wrong
+        ctes = {cte.alias_or_name.upper() for cte in tree.find_all(exp.CTE)}
+        refs += [
+            f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db and t.name.upper() not in ctes
+        ]
     return [r.upper() for r in refs]
 
 
@@ -158,8 +172,11 @@ def plan_checks(scenario: Scenario, pipeline: Pipeline) -> tuple[list[Check], li
                                                                              and r in tasks)]
         (dropped if missing else kept).append((check, missing))
     checks = [c for c, _ in kept]
-    notes = [f"check {c.type} skipped: {', '.join(m)} is not part of pipeline {pipeline.name}" for c, m in dropped]
+    notes = []
     if dropped:
+        missing = sorted({name for _, names in dropped for name in names})
+        notes.append(f"{len(dropped)} of the scenario's checks skipped: pipeline {pipeline.name} has no "
+                     f"{', '.join(missing)}")
         present = {(c.type, getattr(c, "table", "").upper()) for c in checks}
         for final in pipeline.final_tables:
             if ("reconcile", final.table) not in present:
@@ -169,7 +186,8 @@ def plan_checks(scenario: Scenario, pipeline: Pipeline) -> tuple[list[Check], li
                 checks.append(UniqueCheck(type="unique", table=final.table, columns=[final.key]))
         if not any(c.type == "task_failures" for c in checks):
             checks.append(TaskFailuresCheck(type="task_failures", max=0))
-        notes.append(f"added generic checks for the final tables of {pipeline.name}")
+        notes.append(f"added generic checks (reconcile, unique keys, no failed task) on the final tables of "
+                     f"{pipeline.name}")
     return checks, notes
 
 
