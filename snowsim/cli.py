@@ -42,6 +42,12 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _interrupted() -> NoReturn:
+    """Ctrl-C: the runner has closed its target and the live screen is gone; say so and exit like a shell does."""
+    Console(stderr=True).print("[bold red]interrupted[/]: no checks ran", highlight=False)
+    raise typer.Exit(130)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"snowsim {__version__}")
@@ -168,6 +174,8 @@ def run_scenario(
         outcome = runs.run_one(scenario, pipe, options, db_path=db_path, console=console, live=live, state=state)
     except runs.BAD_INPUT as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _interrupted()
     result = outcome.result
     runs.print_summary(console, result, checks_shown=live)
     if outcome.usage:
@@ -234,6 +242,8 @@ def run_all(
                                   transient=True).result
         except runs.BAD_INPUT as exc:
             _fail(f"{scenario.name}: {exc}")
+        except KeyboardInterrupt:
+            _interrupted()
         console.print(runs.one_line(result), highlight=False, soft_wrap=True)
         results.append(result)
     runs.print_all(console, results)

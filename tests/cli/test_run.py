@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -159,3 +162,14 @@ def test_run_all_refuses_bad_input_before_running_anything(sim, tmp_path):
     assert result.exit_code == 2
     assert "unknown pipeline 'my_pipelin' - did you mean 'my_pipeline'?" in result.stderr
     assert result.stdout == ""
+
+
+def test_ctrl_c_stops_a_run_with_one_line_and_exit_130(scenarios, tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "snowsim.cli", "run", "scenario", scenarios.quick, "--no-tui"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("snowsim: quick on")  # the run has started
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip() == "interrupted: no checks ran"
+    assert "Traceback" not in out + err
