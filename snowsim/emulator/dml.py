@@ -19,6 +19,7 @@ from snowsim.emulator import conversion, errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
+from snowsim.emulator.sqlfuncs import NULL, NUMBER, TIME, UNKNOWN, VARIANT, kind, typed
 from snowsim.emulator.storage import history_table
 from snowsim.emulator.translate import Translation, Translator, _duck_sql
 from snowsim.emulator.types import is_semi_structured
@@ -110,12 +111,43 @@ def _with_rid(table: exp.Table) -> exp.Table:
     return table
 
 
-def _coerce(node: exp.Expression, col: Column, table: str | None = None) -> exp.Expression:
+def _coerce(node: exp.Expression, col: Column, table: str | None = None, src: str = UNKNOWN) -> exp.Expression:
     """Snowflake converts values on write: anything into VARIANT becomes a variant of that value; a VARIANT or text
-    value into a typed column is converted like a cast, its errors naming the table and column (conversion.py)."""
+    value into a typed column is converted like a cast, its errors naming the table and column (conversion.py).
+
+    `src` is the value's Snowflake kind when the translation knows it: then the conversion is chosen here, once,
+    instead of by a CASE on typeof() that DuckDB would have to bind in full for every statement (binding those
+    CASEs cost ~10-30 ms per INSERT; a task run issues several).
+    """
     if is_semi_structured(col.type):
         return exp.func("sf_to_variant", node)
-    return conversion.on_write(node, col.type, table, col.name) if table else node
+    if not table:
+        return node
+    if src in (UNKNOWN, NULL):
+        return conversion.on_write(node, col.type, table, col.name) if src == UNKNOWN else node
+    dtype = exp.DataType.build(col.type, dialect="snowflake")
+    target = conversion.target_kind(dtype)
+    if target in (UNKNOWN, VARIANT, TIME):
+        return node
+    p, s = conversion.number_params(dtype) if target == NUMBER else (38, 0)
+    prefix = f"DML operation to table {table} failed on column {col.name} with error: "
+    return conversion.convert(typed(node, src), target, precision=p, scale=s, prefix=prefix)
+
+
+def _kinds_one(proj: exp.Expression) -> str:
+    inner = proj.this if isinstance(proj, exp.Alias) else proj
+    if isinstance(inner, (exp.Placeholder, exp.Parameter)):
+        return UNKNOWN  # a bound parameter's type is only known when it is bound
+    tagged = kind(proj)
+    return kind(proj.this) if tagged == UNKNOWN and isinstance(proj, exp.Alias) else tagged
+
+
+def _kinds(query: exp.Expression) -> dict[str, str]:
+    """Snowflake kind of each named projection of a translated query (UNKNOWN where the translator lost it)."""
+    out = {}
+    for proj in getattr(query, "selects", []):
+        out[proj.alias_or_name] = _kinds_one(proj)
+    return out
 
 
 def _default(tr: Translator, col: Column) -> exp.Expression:
@@ -158,12 +190,16 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     # VALUES rows keep DuckDB's cast and its plain messages (conformance: "Numeric value 'x' is not recognized");
     # values computed by a query are converted on write, errors naming table and column (docs: sql/insert)
     written = None if isinstance(tree.expression, exp.Values) else obj.name.name
+    selects = list(getattr(query, "selects", []))
+    src_kinds = [_kinds_one(p) for p in selects] if len(selects) == len(given) else [UNKNOWN] * len(given)
     for col in columns:
         if col.name in given:
             node = exp.column(f"__c{given.index(col.name)}", table="__src", quoted=True)
+            src = src_kinds[given.index(col.name)]
         else:
             node = _default(tr, col)
-        exprs.append(_coerce(node, col, written).sql(dialect="duckdb"))
+            src = kind(node)
+        exprs.append(_coerce(node, col, written, src).sql(dialect="duckdb"))
     del src_cols
     hist = history_table(obj.name)
     steps = []
@@ -240,7 +276,9 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     query = _add_rid(tr.query(select, name_outputs=False), alias)
     hist = history_table(obj.name)
     multi = from_ is not None
-    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c, obj.name.name).sql("duckdb")
+    update_kinds = _kinds(query)
+    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c, obj.name.name,
+                                   update_kinds.get(f"__n{i}", UNKNOWN)).sql("duckdb")
                            for i, c in enumerate(columns))
     steps = [
         f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {_duck_sql(query)}",
@@ -433,12 +471,24 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     def in_(ks: list[int]) -> str:
         return f"__clause IN ({', '.join(map(str, ks))})" if ks else "FALSE"
 
+    merge_kinds = _kinds(query)
+
     def value(i: int, c: Column, ks: list[int], prefix: str, fallback: str) -> str:
-        parts = [f"WHEN {k} THEN {duck_ident(f'{prefix}{k}_{i}')}" for k in ks
-                 if (prefix == "__i" or c.name in clauses[k].sets)]
+        names = [f"{prefix}{k}_{i}" for k in ks if (prefix == "__i" or c.name in clauses[k].sets)]
+        parts = [f"WHEN {k} THEN {duck_ident(n)}" for k, n in zip(
+            [k for k in ks if (prefix == "__i" or c.name in clauses[k].sets)], names, strict=True)]
         expr = f"CASE __clause {' '.join(parts)} ELSE {fallback} END" if parts else fallback
-        return f"sf_to_variant({expr})" if is_semi_structured(c.type) else conversion.on_write_sql(
-            expr, c.type, obj.name.name, c.name)
+        if is_semi_structured(c.type):
+            return f"sf_to_variant({expr})"
+        # one static conversion when every branch has the same known kind (a NULL fallback fits any kind)
+        found = {merge_kinds.get(n, UNKNOWN) for n in names}
+        if fallback != "NULL":
+            found.add(merge_kinds.get(fallback.strip('"'), UNKNOWN))
+        found.discard(NULL)
+        if len(found) == 1 and UNKNOWN not in found:
+            node = exp.maybe_parse(expr, dialect="duckdb")
+            return _coerce(node, c, obj.name.name, found.pop()).sql("duckdb")
+        return conversion.on_write_sql(expr, c.type, obj.name.name, c.name)
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
     steps = [
