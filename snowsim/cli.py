@@ -145,7 +145,7 @@ def run_scenario(
                                        "nothing.", rich_help_panel=LIVE)] = False,
 ) -> None:
     """Replay one scenario into its pipeline, live, then run its checks."""
-    from snowsim.tui import runs  # noqa: PLC0415 - the runner stack loads only for commands that run
+    from snowsim.tui import outcome, runs  # noqa: PLC0415 - the runner stack loads only for commands that run
     from snowsim.tui.screen import save_svg  # noqa: PLC0415
     from snowsim.tui.sql_shell import run_record  # noqa: PLC0415
     from snowsim.tui.state import RunState  # noqa: PLC0415
@@ -171,16 +171,16 @@ def run_scenario(
     live = _use_tui(tui, console)
     state = RunState(options.speed)
     try:
-        outcome = runs.run_one(scenario, pipe, options, db_path=db_path, console=console, live=live, state=state)
+        done = runs.run_one(scenario, pipe, options, db_path=db_path, console=console, live=live, state=state)
     except runs.BAD_INPUT as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _interrupted()
-    result = outcome.result
-    runs.print_summary(console, result, checks_shown=live)
-    if outcome.usage:
-        console.print(outcome.usage, highlight=False, markup=False, soft_wrap=True)
-    runs.write_reports(result, json_path=json_path, junit=junit)
+    result = done.result
+    outcome.print_summary(console, result, checks_shown=live)
+    if done.usage:  # a live run: what it cost on the account
+        console.print(done.usage, highlight=False, markup=False, soft_wrap=True)
+    outcome.write_reports(result, json_path=json_path, junit=junit)
     if db_path is not None:  # `sim sql --db` reads it to put the clock back where the run ended
         result.write_json(run_record(db_path))
     if svg is not None:
@@ -214,7 +214,7 @@ def run_all(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Run every scenario of the project (or every shipped one outside a project), then one summary table."""
-    from snowsim.tui import runs  # noqa: PLC0415
+    from snowsim.tui import outcome, runs  # noqa: PLC0415
 
     project = _project()
     try:
@@ -244,10 +244,10 @@ def run_all(
             _fail(f"{scenario.name}: {exc}")
         except KeyboardInterrupt:
             _interrupted()
-        console.print(runs.one_line(result), highlight=False, soft_wrap=True)
+        console.print(outcome.one_line(result), highlight=False, soft_wrap=True)
         results.append(result)
-    runs.print_all(console, results)
-    runs.write_all_reports(results, json_path=json_path, junit=junit)
+    outcome.print_all(console, results)
+    outcome.write_all_reports(results, json_path=json_path, junit=junit)
     raise typer.Exit(max((r.exit_code for r in results), default=0))
 
 
