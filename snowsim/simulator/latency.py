@@ -21,6 +21,7 @@ from snowsim.simulator.targets import DBError, Target, error_text
 from snowsim.simulator.truth import STATUS_RANK, TableTruth, event_status
 
 MAX_KEYS = 4096  # keys bound in one probe statement
+STALL_AFTER = 3  # probes without progress before a table counts as stalled
 
 _RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_RANK.items()) + " END"
 
@@ -86,6 +87,10 @@ class LatencyTracker:
         # reaches the table (a stalled table must not cost a full read every sample).
         self._old_next: dict[str, datetime] = {}
         self._old_every: dict[str, timedelta] = {}
+        # A table whose last STALL_AFTER probes found nothing is stalled: between samples, only the keys delivered
+        # since its last probe are read (a healthy table makes progress nearly every tick).
+        self._misses: dict[str, int] = {}
+        self._last_probe: dict[str, datetime] = {}
         self._delivered: list[tuple[datetime, Event]] = []
 
     def add(self, events: Iterable[Event], delivered: datetime) -> None:
@@ -114,12 +119,15 @@ class LatencyTracker:
             if not pending or t.table in self.errors:
                 continue
             old = full and now >= self._old_next.get(t.table, now)
-            keys = list(pending) if old else [k for k, v in pending.items() if v[-1].delivered >= oldest]
+            stalled = self._misses.get(t.table, 0) >= STALL_AFTER
+            since = self._last_probe[t.table] if stalled and not full else oldest
+            keys = list(pending) if old else [k for k, v in pending.items() if v[-1].delivered >= since]
             if old and len(keys) > sum(1 for v in pending.values() if v[-1].delivered >= oldest):
                 old_tables.add(t.table)
             for start in range(0, len(keys), MAX_KEYS):
                 parts.append((t, keys[start : start + MAX_KEYS]))
         before = {t: len(v) for t, v in self.reached.items()}
+        probed = {t.table for t, _ in parts}
         reached = 0
         while parts:
             # As few statements as the parameter budget allows (one per tick in a healthy run).
@@ -129,6 +137,10 @@ class LatencyTracker:
                 batch.append((t, keys))
                 budget -= len(keys)
             reached += self._probe(batch, now)
+        for table in probed:
+            progress = len(self.reached[table]) > before[table]
+            self._misses[table] = 0 if progress else self._misses.get(table, 0) + 1
+            self._last_probe[table] = now
         for table in old_tables:
             every = self._old_every.get(table, self.horizon / 2)
             # Back off while nothing of the table arrives; read again at the normal pace once something does.
