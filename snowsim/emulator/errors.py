@@ -83,6 +83,7 @@ def not_supported(construct: str, statement: str, position: int | None = None) -
 # Runtime errors raised from inside DuckDB SQL (our macros call error('SF<errno>|<sqlstate>|<text>')).
 # The cursor turns such messages back into the connector's classes; see translate_duckdb_error().
 RUNTIME_ERROR_PREFIX = "SF#"
+JSON_ERROR_MARKER = "<PARSE_JSON input>"  # macros.py raises 100069 with the raw text after it
 
 
 def runtime_marker(errno: int, sqlstate: str, text: str) -> str:
@@ -103,6 +104,10 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
     if start >= 0:
         errno, sqlstate, text = message[start + len(RUNTIME_ERROR_PREFIX) :].split("|", 2)
         text = text.split("\n\nLINE")[0].rstrip()
+        if text.startswith(JSON_ERROR_MARKER):
+            from snowsim.emulator.json_errors import parse_json_message
+
+            text = parse_json_message(text[len(JSON_ERROR_MARKER) :])
         cls = IntegrityError if int(errno) == 100072 else ProgrammingError
         return cls(msg=text, errno=int(errno), sqlstate=sqlstate)
     first = _first_line(message)

@@ -15,6 +15,8 @@ import re
 
 import duckdb
 
+from snowsim.emulator.errors import JSON_ERROR_MARKER
+
 
 def _err(errno: int, sqlstate: str, message_sql: str, prefixed: bool = True) -> str:
     """SQL calling error() with a Snowflake-coded message; message_sql is a SQL string expression.
@@ -50,40 +52,27 @@ MACROS: list[str] = [
     """CREATE OR REPLACE MACRO sf_json_or_null(s) AS CASE
         WHEN json_type(sf_valid_json(s)) IN ('OBJECT', 'ARRAY') THEN json(sf_valid_json(s))
         ELSE TRY_CAST(trim(sf_valid_json(s), ' \t\n\r') AS JSON) END""",
-    """CREATE OR REPLACE MACRO sf_json_dup_key(s) AS CASE WHEN json_type(sf_valid_json(s)) = 'OBJECT' THEN
-        list_filter(json_keys(sf_valid_json(s)), lambda k, i: list_position(json_keys(sf_valid_json(s)), k) < i)[1]
-        END""",
-    # 0-based position of the ':' after the second occurrence of the duplicated key (as Snowflake reports it)
-    """CREATE OR REPLACE MACRO sf_json_dup_pos(s, k) AS
-        strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k)) + length(to_json(k))
-        + strpos(substr(s, strpos(s, to_json(k)) + strpos(substr(s, strpos(s, to_json(k)) + 1), to_json(k))
-                        + length(to_json(k))), ':') - 2""",
     # Snowflake's reader also takes unquoted object keys ({ name: "x" }, docs: flatten's persons example) and a
     # trailing comma (DuckDB's json_valid already does). Keys are quoted only in text that is not valid JSON as it is,
     # so valid documents are never touched; in an invalid one a "x, y: z" inside a string could be altered too.
     r"""CREATE OR REPLACE MACRO sf_lenient_json(s) AS CASE WHEN json_valid(s) THEN s
         ELSE regexp_replace(s, '([{,]\s*)([A-Za-z_$][A-Za-z0-9_$]*)(\s*:)', '\1"\2"\3', 'g') END""",
-    # Why a document does not parse, in Snowflake's words where the cause is plain (an unclosed object or array,
-    # as in a truncated line); Snowflake's exact wording and positions for other faults are not documented.
-    """CREATE OR REPLACE MACRO sf_json_fault(s) AS CASE
-        WHEN length(s) - length(replace(s, '{', '')) > length(s) - length(replace(s, '}', ''))
-             AND ltrim(s, ' \t\n\r') LIKE '{%' THEN 'incomplete object value, pos ' || length(s)
-        WHEN length(s) - length(replace(s, '[', '')) > length(s) - length(replace(s, ']', ''))
-             AND ltrim(s, ' \t\n\r') LIKE '[%' THEN 'incomplete array value, pos ' || length(s)
-        ELSE 'invalid JSON text (snowsim reads JSON with unquoted keys and trailing commas, nothing looser): '
-             || left(s, 100) END""",
-    # Snowflake's parser reads the bare keywords in any case (docs: PARSE_JSON('NULL') is a JSON null)
+    # Snowflake's parser reads the bare keywords in any case (docs: PARSE_JSON('NULL') is a JSON null).
+    # Kept small on purpose: DuckDB binds every CASE branch of every macro on every statement, so the error branch
+    # only carries the raw text, and errors.translate_duckdb_error words the message (see json_errors.py).
     f"""CREATE OR REPLACE MACRO sf_parse_json_text(s, t) AS CASE
         WHEN s IS NULL OR trim(s, {_WS}) = '' THEN NULL
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
-        WHEN NOT json_valid(t) THEN {_err(100069, '22P02', "'Error parsing JSON: ' || sf_json_fault(s)", False)}
-        WHEN sf_json_dup_key(t) IS NOT NULL THEN {_err(100069, '22P02', "'Error parsing JSON: duplicate object attribute ' || to_json(sf_json_dup_key(t)) || ', pos ' || sf_json_dup_pos(t, sf_json_dup_key(t))", False)}
-        ELSE sf_json_or_null(t) END""",
+        WHEN json_valid(t) AND sf_json_unique_keys(t) THEN sf_json_or_null(t)
+        ELSE error('SF#100069|22P02|' || '{JSON_ERROR_MARKER}' || s) END""",
     "CREATE OR REPLACE MACRO sf_parse_json(s) AS sf_parse_json_text(s, sf_lenient_json(s))",
     f"""CREATE OR REPLACE MACRO sf_try_parse_json_text(s, t) AS CASE
         WHEN lower(trim(s, {_WS})) IN ('null', 'true', 'false') THEN CAST(lower(trim(s, {_WS})) AS JSON)
-        WHEN sf_json_dup_key(t) IS NULL THEN sf_json_or_null(t) END""",
+        WHEN json_valid(t) AND sf_json_unique_keys(t) THEN sf_json_or_null(t) END""",
     "CREATE OR REPLACE MACRO sf_try_parse_json(s) AS sf_try_parse_json_text(s, sf_lenient_json(s))",
+    # top-level keys are unique (Snowflake rejects duplicates unless the 'd' parameter is given)
+    """CREATE OR REPLACE MACRO sf_json_unique_keys(t) AS CASE WHEN json_type(t) = 'OBJECT'
+        THEN length(json_keys(t)) = length(list_distinct(json_keys(t))) ELSE TRUE END""",
     # ---- VARIANT -> scalar ----------------------------------------------------------------------------------
     # VARCHAR: strings unquoted, JSON null -> SQL NULL, floats without trailing zeros (docs: data-type-conversion)
     r"""CREATE OR REPLACE MACRO sf_variant_text(v) AS CASE json_type(v)
