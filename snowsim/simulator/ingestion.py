@@ -81,12 +81,12 @@ class InsertLoader:
         self.target = target
         self.landing = landing
         self.types = column_types(target, landing.table)
-        self._select, self._time_params = self._select_list()
+        self._select, self._time_suffixes = self._select_list()
         self._statements: dict[int, str] = {}
 
-    def _select_list(self) -> tuple[str, int]:
+    def _select_list(self) -> tuple[str, list[str]]:
         lenient = self.landing.parse == "lenient"
-        exprs, time_params = [], 0
+        exprs, time_suffixes = [], []
         for column, source in self.landing.columns.items():
             sql_type = self.types.get(column, "VARCHAR")
             if source == "$json":
@@ -95,7 +95,9 @@ class InsertLoader:
                 exprs.append(_LINE)
             elif source == "$ingestion_time":
                 exprs.append(f"CAST(%s AS {sql_type})")
-                time_params += 1
+                # The clock is naive UTC: an NTZ column takes it as is, a zoned one needs the offset spelled out
+                # (without it the text would be read in the session's time zone).
+                time_suffixes.append(" +00:00" if sql_type.startswith(("TIMESTAMP_LTZ", "TIMESTAMP_TZ")) else "")
             else:
                 path = f"{_JSON}:{source}"
                 if sql_type == "VARIANT":
@@ -105,7 +107,7 @@ class InsertLoader:
                     exprs.append(f"TRY_CAST({path}::STRING AS {sql_type})")
                 else:
                     exprs.append(f"{path}::{sql_type}")
-        return ", ".join(exprs), time_params
+        return ", ".join(exprs), time_suffixes
 
     def statement(self, rows: int) -> str:
         """The INSERT for a batch of `rows` lines (cached: a consumer sends the same few shapes all day)."""
@@ -124,7 +126,7 @@ class InsertLoader:
     def deliver(self, batch: Batch) -> Delivery:
         """Insert the batch; a failed statement loses the whole batch, as it does for the consumer."""
         stamp = batch.at.isoformat(sep=" ", timespec="milliseconds")
-        params = [stamp] * self._time_params + [e.line() for e in batch.events]
+        params = [stamp + suffix for suffix in self._time_suffixes] + [e.line() for e in batch.events]
         try:
             self.target.execute(self.statement(len(batch.events)), params)
         except DBError as exc:
