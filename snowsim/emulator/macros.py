@@ -226,6 +226,10 @@ def bind_arguments(sql: str) -> str:
 
     if not any(uses(n) > 1 for n in positional):
         return sql
+    if len(positional) == 1:  # a one-element list of the value itself: no struct to pack and unpack
+        name = positional[0]
+        parts = [part if i % 2 else refs[name].sub(f"__lb_{name}", part) for i, part in enumerate(parts)]
+        return f"{head}({params}){as_}list_transform([{name}], lambda __lb_{name}: {''.join(parts)})[1]"
     for name in positional:
         parts = [part if i % 2 else refs[name].sub(f"__lb.{name}", part) for i, part in enumerate(parts)]
     fields = ", ".join(f"{n} := {n}" for n in positional)
