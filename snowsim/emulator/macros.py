@@ -107,8 +107,8 @@ MACROS: list[str] = [
         WHEN lower(trim(s)) IN {_TRUE} THEN TRUE WHEN lower(trim(s)) IN {_FALSE} THEN FALSE END""",
     f"""CREATE OR REPLACE MACRO sf_text_to_boolean(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
-        WHEN sf_try_text_to_boolean(s) IS NOT NULL THEN sf_try_text_to_boolean(s)
-        ELSE {_err(100037, '22018', "'Boolean value ' || " + _q('s') + " || ' is not recognized'")} END""",
+        ELSE coalesce(sf_try_text_to_boolean(s),
+                      {_err(100037, '22018', "'Boolean value ' || " + _q('s') + " || ' is not recognized'")}) END""",
     f"""CREATE OR REPLACE MACRO sf_variant_to_boolean(v, prefix := '') AS CASE json_type(v)
         WHEN 'NULL' THEN NULL
         WHEN 'BOOLEAN' THEN CAST(v AS VARCHAR) = 'true'
@@ -130,8 +130,8 @@ MACROS: list[str] = [
                       try_strptime(trim(s), '%m/%d/%Y')) END""",
     f"""CREATE OR REPLACE MACRO sf_text_to_ntz(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
-        WHEN sf_try_text_to_ntz(s) IS NOT NULL THEN sf_try_text_to_ntz(s)
-        ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
+        ELSE coalesce(sf_try_text_to_ntz(s),
+                      {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")}) END""",
     # '2024-01-01 12:00:00.000 +0000' (Snowflake's own output format) has a space DuckDB does not accept
     r"""CREATE OR REPLACE MACRO sf_try_text_to_ltz(s) AS CASE
         WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN timezone('UTC', sf_epoch_to_ntz(TRY_CAST(trim(s) AS HUGEINT)))
@@ -139,14 +139,14 @@ MACROS: list[str] = [
                       CAST(sf_try_text_to_ntz(s) AS TIMESTAMPTZ)) END""",
     f"""CREATE OR REPLACE MACRO sf_text_to_ltz(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
-        WHEN sf_try_text_to_ltz(s) IS NOT NULL THEN sf_try_text_to_ltz(s)
-        ELSE {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")} END""",
+        ELSE coalesce(sf_try_text_to_ltz(s),
+                      {_err(100035, '22007', "'Timestamp ' || " + _q('s') + " || ' is not recognized'")}) END""",
     """CREATE OR REPLACE MACRO sf_try_text_to_date(s) AS
         coalesce(TRY_CAST(trim(s) AS DATE), CAST(sf_try_text_to_ntz(s) AS DATE))""",
     f"""CREATE OR REPLACE MACRO sf_text_to_date(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
-        WHEN sf_try_text_to_date(s) IS NOT NULL THEN sf_try_text_to_date(s)
-        ELSE {_err(100040, '22007', "'Date ' || " + _q('s') + " || ' is not recognized'")} END""",
+        ELSE coalesce(sf_try_text_to_date(s),
+                      {_err(100040, '22007', "'Date ' || " + _q('s') + " || ' is not recognized'")}) END""",
     # a VARIANT number is an epoch value; anything else goes through its text
     """CREATE OR REPLACE MACRO sf_variant_to_ntz(v, prefix := '') AS CASE
         WHEN json_type(v) IN ('BIGINT', 'UBIGINT') THEN sf_epoch_to_ntz(TRY_CAST(CAST(v AS VARCHAR) AS HUGEINT))
@@ -203,7 +203,7 @@ _HEAD = re.compile(r"^(\s*CREATE\s+OR\s+REPLACE\s+(?:TEMP\s+)?MACRO\s+\w+\s*)\((
 _STRING = re.compile(r"('(?:[^']|'')*')")
 
 
-def bind_arguments(sql: str) -> str:
+def bind_arguments(sql: str, only: set[str] | None = None) -> str:
     """Rewrite a CREATE MACRO so that its arguments are evaluated once.
 
     DuckDB expands a macro by substituting argument expressions textually: a body reading its argument five times
@@ -217,7 +217,7 @@ def bind_arguments(sql: str) -> str:
     if not m:
         return sql
     head, params, as_, body = m.groups()
-    positional = [p.strip() for p in params.split(",") if p.strip() and ":=" not in p]
+    positional = [p.strip() for p in params.split(",") if p.strip() and ":=" not in p and (only is None or p.strip() in only)]
     refs = {n: re.compile(rf"(?<![\w.$]){re.escape(n)}(?!\w)(?!\s*:=)") for n in positional}
     parts = _STRING.split(body)  # odd parts are string literals
 
@@ -236,7 +236,130 @@ def bind_arguments(sql: str) -> str:
     return f"{head}({params}){as_}list_transform([struct_pack({fields})], lambda __lb: {''.join(parts)})[1]"
 
 
+_CALL = re.compile(r"(?<![\w.$])(sf_\w+)\s*\(", re.I)
+_SIMPLE = re.compile(r"^(?:[A-Za-z_][\w.]*|'(?:[^']|'')*'|-?\d+(?:\.\d+)?)$")
+
+
+def _call_args(text: str, start: int) -> tuple[list[str], int]:
+    """The top-level arguments of a call whose '(' is at text[start - 1], and the index after its ')'."""
+    depth, i, begin, args = 0, start, start, []
+    while i < len(text):
+        c = text[i]
+        if c == "'":
+            i = text.index("'", i + 1)
+            while text.startswith("''", i):
+                i = text.index("'", i + 2)
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            if depth == 0:
+                args.append(text[begin:i])
+                return [a.strip() for a in args if a.strip()], i + 1
+            depth -= 1
+        elif c == "," and depth == 0:
+            args.append(text[begin:i])
+            begin = i + 1
+        i += 1
+    raise ValueError(f"unbalanced call in {text!r}")
+
+
+def _substitute(body: str, values: dict[str, str]) -> str:
+    # parameter names -> expressions, outside string literals, not in `name :=` keyword position
+    parts = _STRING.split(body)
+    for name, value in values.items():
+        ref = re.compile(rf"(?<![\w.$]){re.escape(name)}(?!\w)(?!\s*:=)")
+        parts = [part if i % 2 else ref.sub(lambda _m: value, part) for i, part in enumerate(parts)]
+    return "".join(parts)
+
+
+def _uses(body: str, name: str) -> int:
+    ref = re.compile(rf"(?<![\w.$]){re.escape(name)}(?!\w)(?!\s*:=)")
+    return sum(len(ref.findall(part)) for part in _STRING.split(body)[::2])
+
+
+def flatten(macros: list[str]) -> list[str]:
+    """Inline the calls macros make to other sf_ macros, so that each macro is one expression DuckDB binds once.
+
+    DuckDB expands a nested macro call as the callee's whole body, and a callee that binds its argument once
+    (bind_arguments) nests a lambda inside the caller's: binding cost grows much faster than the nesting depth
+    (sf_variant_to_ntz took ~6 ms). Here a callee's body is substituted in Python instead: a simple argument (a name,
+    a literal) is copied into the body; an argument the callee reads more than once is bound through one lambda.
+    """
+    defs: dict[str, tuple[list[str], dict[str, str], str]] = {}
+    for sql in macros:
+        m = _HEAD.match(sql)
+        params = [p.strip() for p in m.group(2).split(",") if p.strip()]
+        positional = [p for p in params if ":=" not in p]
+        named = dict((k.strip(), v.strip()) for k, v in (p.split(":=", 1) for p in params if ":=" in p))
+        name = re.search(r"MACRO\s+(\w+)", m.group(1), re.I).group(1).lower()
+        defs[name] = (positional, named, m.group(4))
+    expanded: dict[str, str] = {}
+    counter = iter(range(1_000_000))
+
+    def expand(body: str) -> str:
+        out, pos = [], 0
+        parts = _STRING.split(body)
+        # calls are found outside string literals only: rebuild positions over the code parts
+        code = "".join(part if i % 2 == 0 else "'" + "_" * (len(part) - 2) + "'" for i, part in enumerate(parts))
+        for m in _CALL.finditer(code):
+            if m.start() < pos:
+                continue
+            name = m.group(1).lower()
+            if name not in defs:
+                continue
+            args, end = _call_args(body, m.end())
+            positional, named, callee_body = defs[name]
+            given = [a for a in args if not re.match(r"^\w+\s*:=", a)]
+            keywords = dict((k.strip(), v.strip()) for k, v in (a.split(":=", 1) for a in args if re.match(r"^\w+\s*:=", a)))
+            inner = callee(name)
+            values = {k: keywords.get(k, default) for k, default in named.items()}
+            bound = []
+            for param, arg in zip(positional, given, strict=True):
+                arg = expand(arg)
+                if _SIMPLE.match(arg) or _uses(inner, param) <= 1:
+                    values[param] = arg if _SIMPLE.match(arg) else f"({arg})"
+                else:
+                    bound.append((param, arg))
+            if len(bound) == 1:
+                var = f"__f{next(counter)}"
+                values[bound[0][0]] = var
+                text = f"list_transform([{bound[0][1]}], lambda {var}: {_substitute(inner, values)})[1]"
+            elif bound:
+                var = f"__f{next(counter)}"
+                values.update({param: f"{var}.{param}" for param, _ in bound})
+                fields = ", ".join(f"{param} := {arg}" for param, arg in bound)
+                text = f"list_transform([struct_pack({fields})], lambda {var}: {_substitute(inner, values)})[1]"
+            else:
+                text = f"({_substitute(inner, values)})"
+            out.append(body[pos:m.start()])
+            out.append(text)
+            pos = end
+        out.append(body[pos:])
+        return "".join(out)
+
+    def callee(name: str) -> str:
+        if name not in expanded:
+            expanded[name] = expand(defs[name][2])
+        return expanded[name]
+
+    result = []
+    for sql in macros:
+        m = _HEAD.match(sql)
+        name = re.search(r"MACRO\s+(\w+)", m.group(1), re.I).group(1).lower()
+        result.append(f"{m.group(1)}({m.group(2)}){m.group(3)}{callee(name)}")
+    return result
+
+
 def install_macros(duck: duckdb.DuckDBPyConnection) -> None:
     """Create (or refresh) the macros in the connection's temp catalog."""
-    for sql in MACROS:
-        duck.execute(bind_arguments(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO")))
+    for original, sql in zip(MACROS, flatten(MACROS), strict=True):
+        # a macro whose own body read each argument once binds only the arguments that inlining made repeat: the
+        # others stay where they are (array_to_string's separator must stay a constant, not a lambda variable)
+        only = None if bind_arguments(original) != original else _repeated(sql)
+        duck.execute(bind_arguments(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"), only))
+
+
+def _repeated(sql: str) -> set[str]:
+    m = _HEAD.match(sql)
+    params = [p.strip() for p in m.group(2).split(",") if p.strip() and ":=" not in p]
+    return {p for p in params if _uses(m.group(4), p) > 1}
