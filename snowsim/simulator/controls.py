@@ -23,6 +23,14 @@ _AS = re.compile(r"\sAS\s", re.IGNORECASE)
 _AFTER = re.compile(r"\bAFTER\s+(?P<names>[\w$.]+(?:\s*,\s*[\w$.]+)*)", re.IGNORECASE)
 
 
+_WRITES = re.compile(
+    r"\b(?:INSERT\s+(?:OVERWRITE\s+)?INTO|MERGE\s+INTO|UPDATE(?!\s+SET\b)|DELETE\s+FROM|COPY\s+INTO|TRUNCATE\s+(?:TABLE\s+)?"
+    r"(?:IF\s+EXISTS\s+)?|CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+|TEMPORARY\s+)?TABLE)\s+"
+    r"(?P<name>[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class TaskDef:
     """A task as the pipeline's SQL creates it: its predecessors and its body (the statement after AS)."""
@@ -30,6 +38,14 @@ class TaskDef:
     name: str
     after: tuple[str, ...]
     body: str
+
+    @property
+    def writes(self) -> frozenset[str] | None:
+        """Tables the body writes (schema-qualified as written), None when it cannot tell (CALL, scripting)."""
+        if re.match(r"\s*(CALL|EXECUTE|BEGIN|DECLARE)\b", self.body, re.IGNORECASE):
+            return None
+        names = {m["name"].upper() for m in _WRITES.finditer(self.body)}
+        return frozenset(".".join(n.split(".")[-2:]) for n in names) or None
 
 
 def task_definitions(pipeline: Pipeline) -> dict[str, TaskDef]:

@@ -11,7 +11,8 @@ on sample ticks so that a stalled table does not make every tick pay for its who
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,11 +29,13 @@ _RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {r}" for s, r in STATUS_R
 
 @dataclass(slots=True)
 class _Pending:
+    key: str
     event_id: str
     event_time: datetime
     arrival: datetime
     delivered: datetime
     rank: int | None
+    done: bool = False
 
 
 @dataclass(slots=True)
@@ -80,6 +83,9 @@ class LatencyTracker:
         self.truths = list(truths)
         self.horizon = horizon
         self.pending: dict[str, dict[str, list[_Pending]]] = {t.table: {} for t in self.truths}
+        # Pending events of the last `horizon`, in delivery order: what a tick probes, without scanning the backlog.
+        self.recent_pending: dict[str, deque[_Pending]] = {t.table: deque() for t in self.truths}
+        self._dirty: set[str] = set()  # tables written since their long-pending keys were last read
         self.reached: dict[str, list[Reached]] = {t.table: [] for t in self.truths}
         self.recent: list[Reached] = []  # reached since the last window() call
         self.errors: dict[str, str] = {}  # table -> why it cannot be probed (first error)
@@ -101,29 +107,37 @@ class LatencyTracker:
                 if key is None:
                     continue
                 rank = STATUS_RANK.get(event_status(event)) if t.status_column else None
-                self.pending[t.table].setdefault(key, []).append(
-                    _Pending(event.event_id, event.event_time, event.arrival_time, delivered, rank)
-                )
+                p = _Pending(key, event.event_id, event.event_time, event.arrival_time, delivered, rank)
+                self.pending[t.table].setdefault(key, []).append(p)
+                self.recent_pending[t.table].append(p)
 
     def pending_count(self) -> int:
         """Events delivered that have not reached their final tables yet."""
         return sum(len(v) for keys in self.pending.values() for v in keys.values())
 
-    def probe(self, now: datetime, full: bool = False) -> int:
-        """Query every final table with pending events; returns how many events reached a table."""
-        parts: list[tuple[TableTruth, list[str]]] = []
+    def probe(self, now: datetime, full: bool = False, tables: Collection[str] | None = None) -> int:
+        """Read the final tables written since the last probe (all when `tables` is None); returns how many events
+        reached a table. full (on sample ticks) also re-reads long-pending keys, with a backoff per table."""
         oldest = now - self.horizon
+        touched = set(self.pending) if tables is None else set(tables) & set(self.pending)
+        self._dirty |= touched
+        parts: list[tuple[TableTruth, list[str]]] = []
         old_tables = set()
         for t in self.truths:
-            pending = self.pending[t.table]
+            pending, recent = self.pending[t.table], self.recent_pending[t.table]
+            while recent and (recent[0].delivered < oldest or recent[0].done):
+                recent.popleft()
             if not pending or t.table in self.errors:
                 continue
-            old = full and now >= self._old_next.get(t.table, now)
-            stalled = self._misses.get(t.table, 0) >= STALL_AFTER
-            since = self._last_probe[t.table] if stalled and not full else oldest
-            keys = list(pending) if old else [k for k, v in pending.items() if v[-1].delivered >= since]
-            if old and len(keys) > sum(1 for v in pending.values() if v[-1].delivered >= oldest):
+            if full and t.table in self._dirty and now >= self._old_next.get(t.table, now):
+                keys = list(pending)
                 old_tables.add(t.table)
+            elif t.table in touched:
+                stalled = self._misses.get(t.table, 0) >= STALL_AFTER
+                since = self._last_probe[t.table] if stalled else oldest
+                keys = list(dict.fromkeys(p.key for p in _since(recent, since) if not p.done))
+            else:
+                continue
             for start in range(0, len(keys), MAX_KEYS):
                 parts.append((t, keys[start : start + MAX_KEYS]))
         before = {t: len(v) for t, v in self.reached.items()}
@@ -142,6 +156,7 @@ class LatencyTracker:
             self._misses[table] = 0 if progress else self._misses.get(table, 0) + 1
             self._last_probe[table] = now
         for table in old_tables:
+            self._dirty.discard(table)
             every = self._old_every.get(table, self.horizon / 2)
             # Back off while nothing of the table arrives; read again at the normal pace once something does.
             every = self.horizon / 2 if len(self.reached[table]) > before[table] else min(every * 2, timedelta(hours=12))
@@ -190,6 +205,7 @@ class LatencyTracker:
                     t.event_time_column is not None or p.rank is None or rank is None or rank >= p.rank
                 )
                 if ok:
+                    p.done = True
                     # A row that already reflected the event before it was delivered (an older, late event) counts
                     # from the first probe after its delivery: `now`.
                     r = Reached(t.table, p.event_id, p.event_time, p.arrival, now)
@@ -210,9 +226,8 @@ class LatencyTracker:
         values = [r.from_event for r in self.recent]
         self.recent = []
         oldest = now - self.horizon
-        for keys in self.pending.values():
-            for waiting in keys.values():
-                values.extend((now - p.event_time).total_seconds() for p in waiting if p.delivered >= oldest)
+        for recent in self.recent_pending.values():
+            values.extend((now - p.event_time).total_seconds() for p in recent if not p.done and p.delivered >= oldest)
         return percentile(values, 0.5), percentile(values, 0.95)
 
     def table_stats(self, table: str, now: datetime) -> dict[str, Any]:
@@ -245,6 +260,17 @@ class LatencyTracker:
              "delivered": p.delivered.isoformat(sep=" ")}
             for key, p in pending[:limit]
         ]
+
+
+def _since(recent: deque[_Pending], since: datetime) -> list[_Pending]:
+    """The entries of a delivery-ordered deque delivered at or after `since` (read from the right)."""
+    out = []
+    for p in reversed(recent):
+        if p.delivered < since:
+            break
+        out.append(p)
+    out.reverse()
+    return out
 
 
 def _naive(value: Any) -> datetime:

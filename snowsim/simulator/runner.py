@@ -230,7 +230,7 @@ class _Run:
         self.delivered = 0
         self.wall0 = wall0
         self._last_ingestion_error: str | None = None
-        self._active = True  # something may have changed the final tables since they were last read
+        self._ran: set[str] | None = None  # tasks run since the final tables were last read (None: unknown, read all)
         self._changed = True  # something may have changed any table since the last sample
         self._backlog_at: datetime | None = None
 
@@ -307,6 +307,7 @@ class _Run:
             self.sampler = Sampler(target, tables, streams)
             self.watcher = TaskWatcher(target, target.database or pipe.database, self.scenario.start)
             self.controller = Controller(target, pipe)
+            self.writers = _writers(pipe, self.controller)
             with gc_paused():
                 self.event_times = sorted(e.event_time for e in self.replay.events)
 
@@ -362,21 +363,37 @@ class _Run:
                 pending = next(timeline, None)
             self._advance(now)
             sample_due = now >= next_sample or now >= finish
-            if self._active:
-                # Only tasks write the final tables (and deliveries, when the landing table is one of them).
-                self._active = False
+            # Only tasks write the final tables (and deliveries, when the landing table is one of them): read the
+            # ones whose writers ran since the last read.
+            tables = self._written(self._ran)
+            if tables is None or tables or sample_due:
+                self._ran = set()
                 with self.phase("latency"):
-                    self.tracker.probe(now, full=sample_due)
+                    self.tracker.probe(now, full=sample_due, tables=tables)
             if sample_due:
                 while next_sample <= now:
                     next_sample += self.sample_every
                 self._sample(now)
 
+    def _written(self, ran: set[str] | None) -> set[str] | None:
+        """Final tables that the tasks in `ran` may have written (None: all of them)."""
+        if ran is None:
+            return None
+        return {
+            table for table, writers in self.writers.items()
+            if (ran and writers is None) or (writers and not writers.isdisjoint(ran))
+        }
+
     def _advance(self, moment: datetime) -> None:
         with self.phase("tasks"):
             try:
-                if self.target.advance_to(moment) is not False:
-                    self._active = self._changed = True
+                ran = self.target.advance_to(moment)
+                if ran is None:
+                    self._ran, self._changed = None, True
+                elif ran:
+                    self._changed = True
+                    if self._ran is not None:
+                        self._ran.update(ran)
             except DBError as exc:
                 raise TargetError(f"the {self.target.name} target could not run the pipeline's tasks at "
                                   f"{moment:%Y-%m-%d %H:%M:%S}: {error_text(exc)}") from None
@@ -387,8 +404,8 @@ class _Run:
                 result = self.ingestion.deliver(item)
             self.delivered += result.sent
             self._changed = True
-            if self.pipeline.landing.table in self.truths:
-                self._active = True
+            if self.pipeline.landing.table in self.truths and self._ran is not None:
+                self._ran.add(_LANDING)
             if result.loaded == 0 and result.error:
                 self.lost.update(e.event_id for e in item.events)
             else:
@@ -455,6 +472,26 @@ class _Run:
         duplicated = frozenset(self.replay.truth.touched.get("duplicate", ()))
         ctx = CheckContext(self.target, self.pipeline, self.truths, now, self.tracker, self.watcher, duplicated)
         return run_checks(ctx, checks)
+
+
+_LANDING = "$landing"  # stands for "a delivery" among the writers of the landing table
+
+
+def _writers(pipeline: Pipeline, controller: Controller) -> dict[str, set[str] | None]:
+    """Final table -> the tasks that write it (None: any task may, e.g. a view or a body we cannot read)."""
+    writes = {name: task.writes for name, task in controller.tasks.items()}
+    views = {v.upper() for layer in pipeline.layers for v in layer.views}
+    out: dict[str, set[str] | None] = {}
+    for final in pipeline.final_tables:
+        table = final.table
+        if table in views or any(w is None for w in writes.values()):
+            out[table] = None
+            continue
+        writers = {name for name, w in writes.items() if table in w}
+        if table == pipeline.landing.table:
+            writers.add(_LANDING)
+        out[table] = writers or None
+    return out
 
 
 def _ceil(delta: timedelta, step: timedelta) -> timedelta:

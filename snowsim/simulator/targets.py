@@ -9,7 +9,7 @@ a scratch database, run due root tasks with EXECUTE TASK and poll TASK_HISTORY u
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,11 +53,11 @@ class Target(ABC):
         """Connect, with the target's clock at `start` (naive UTC)."""
 
     @abstractmethod
-    def advance_to(self, moment: datetime) -> bool | None:
+    def advance_to(self, moment: datetime) -> Collection[str] | None:
         """Move time to `moment` and let the target run every task graph that falls due meanwhile, in time order.
 
-        Returns whether a task ran that may have changed data (False lets the runner skip reading the final
-        tables until something happens), or None when the target cannot tell.
+        Returns the tasks (SCHEMA.NAME) that ran and may have changed data (skipped runs excluded), so that the
+        runner reads only the tables they write; None when the target cannot tell (the runner then reads all).
         """
 
     @abstractmethod
@@ -134,13 +134,18 @@ class EmulatorTarget(Target):
         factory = self._connect or connect
         self.conn = factory(clock=self._clock, path=str(self.path) if self.path else None)
 
-    def advance_to(self, moment: datetime) -> bool:
+    def advance_to(self, moment: datetime) -> Collection[str] | None:
         """The only emulator-specific call: move the virtual clock, running due task graphs on the way."""
         if moment <= self._clock.now():
-            return False
-        runs = self.conn.advance_to(moment)
-        # A skipped run (WHEN false) wrote nothing; a failed one may have (earlier statements of its body commit).
-        return any(state != "SKIPPED" for run in runs or () for state in getattr(run, "tasks", {"?": "?"}).values())
+            return ()
+        ran: set[str] = set()
+        for run in self.conn.advance_to(moment) or ():
+            tasks = getattr(run, "tasks", None)
+            if tasks is None:
+                return None
+            # A skipped run (WHEN false) wrote nothing; a failed one may have (earlier statements commit).
+            ran.update(".".join(name.upper().split(".")[-2:]) for name, state in tasks.items() if state != "SKIPPED")
+        return ran
 
     def now(self) -> datetime:
         """The virtual clock."""
