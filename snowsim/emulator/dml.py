@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -132,6 +133,16 @@ def _coerce(node: exp.Expression, col: Column, table: str | None = None, src: st
     p, s = conversion.number_params(dtype) if target == NUMBER else (38, 0)
     prefix = f"DML operation to table {table} failed on column {col.name} with error: "
     return conversion.convert(typed(node, src), target, precision=p, scale=s, prefix=prefix)
+
+
+_HOLE = '"__snowsim_write_value"'
+
+
+@lru_cache(maxsize=1024)
+def _write_template(column_type: str, column: str, table: str, src: str) -> str:
+    """DuckDB SQL converting a value of kind `src` on write, with a hole for the value (parsing per column per MERGE
+    plan cost more than the rest of its translation)."""
+    return _coerce(exp.column(_HOLE.strip('"'), quoted=True), Column(column, column_type), table, src).sql("duckdb")
 
 
 def _kinds_one(proj: exp.Expression) -> str:
@@ -486,8 +497,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
             found.add(merge_kinds.get(fallback.strip('"'), UNKNOWN))
         found.discard(NULL)
         if len(found) == 1 and UNKNOWN not in found:
-            node = exp.maybe_parse(expr, dialect="duckdb")
-            return _coerce(node, c, obj.name.name, found.pop()).sql("duckdb")
+            return _write_template(c.type, c.name, obj.name.name, found.pop()).replace(_HOLE, f"({expr})")
         return conversion.on_write_sql(expr, c.type, obj.name.name, c.name)
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
