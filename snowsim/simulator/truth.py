@@ -8,15 +8,18 @@ temporary table on the target and compare there, so a pipeline table is never pu
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from snowsim.simulator.events import Event
 from snowsim.simulator.faults import GroundTruth
 from snowsim.simulator.pipeline import FinalTable
-from snowsim.simulator.targets import Target
+from snowsim.simulator.targets import DBError, Target
 
 # Lifecycle rank of an order status, to decide whether a row already reflects an event (a SHIPPED row reflects PAID).
 STATUS_RANK = {"CREATED": 0, "PAID": 1, "SHIPPED": 2, "DELIVERED": 3, "CANCELLED": 3, "REFUNDED": 4}
@@ -181,13 +184,25 @@ def truth_rows(t: TableTruth) -> list[tuple]:
 
 
 def load_table(
-    target: Target, name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], chunk: int = 500
+    target: Target,
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    chunk: int = 500,
+    staged: bool | None = None,
 ) -> str:
-    """Create SNOWSIM.<name> as a temporary table on the target and fill it; returns its qualified name."""
+    """Create SNOWSIM.<name> as a temporary table on the target and fill it; returns its qualified name.
+
+    Large tables go through a temporary stage (PUT a JSON Lines file, COPY INTO: one bulk load), small ones, or a
+    target without stages, through multi-row INSERT ... SELECT ... FROM VALUES statements (staged forces either).
+    """
     qualified = f"{SCHEMA}.{name}"
     target.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     ddl = ", ".join(f"{c} {t}" for c, t in columns)
     target.execute(f"CREATE OR REPLACE TEMPORARY TABLE {qualified} ({ddl})")
+    use_stage = len(rows) > STAGE_ABOVE if staged is None else staged
+    if use_stage and _load_staged(target, qualified, columns, rows):
+        return qualified
     names = ", ".join(c for c, _ in columns)
     aliases = ", ".join(f"C{i}" for i in range(len(columns)))
     select = ", ".join(f"CAST(C{i} AS {t})" for i, (_, t) in enumerate(columns))
@@ -201,6 +216,36 @@ def load_table(
             [_text(v) for row in part for v in row],
         )
     return qualified
+
+
+STAGE_ABOVE = 100  # rows above which a stage beats INSERT statements (PUT + COPY cost two statements)
+_STAGE = f"{SCHEMA}.SNOWSIM_TRUTH_STAGE"
+
+
+def _load_staged(target: Target, qualified: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
+                 ) -> bool:
+    """PUT the rows as one JSON Lines file (one array per row) and COPY it; False if the target refused."""
+    file_name = qualified.replace(".", "_").lower() + ".jsonl"
+    select = ", ".join(f"$1[{i}]::{t}" for i, (_, t) in enumerate(columns))
+    with tempfile.TemporaryDirectory(prefix="snowsim-truth-") as folder:
+        path = Path(folder) / file_name
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(list(row), separators=(",", ":")) + "\n")
+        try:
+            target.execute(f"CREATE TEMPORARY STAGE IF NOT EXISTS {_STAGE}")
+            target.execute(f"PUT 'file://{path.as_posix()}' @{_STAGE} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
+            result = target.query(
+                f"COPY INTO {qualified} FROM (SELECT {select} FROM @{_STAGE}) FILE_FORMAT = (TYPE = JSON) "
+                f"FILES = ('{file_name}') FORCE = TRUE"
+            )
+        except DBError:
+            return False
+    loaded = sum(int(r[3] or 0) for r in result if len(r) > 3)
+    if loaded != len(rows):
+        target.execute(f"TRUNCATE TABLE {qualified}")
+        return False
+    return True
 
 
 def _text(value: Any) -> Any:

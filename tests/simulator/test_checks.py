@@ -192,3 +192,18 @@ def test_causes_read_like_sentences():
     assert describe_cause("late+duplicate|ORDER_CREATED") == "late, duplicate ORDER_CREATED"
     assert describe_cause("|ORDER_PAID") == "ORDER_PAID (untouched by any fault)"
     assert describe_cause("batch_rejected|ORDER_PAID") == "ORDER_PAID (its batch was rejected by the landing table)"
+
+
+def test_ground_truth_loads_the_same_through_a_stage_or_values(ctx):
+    from snowsim.simulator.truth import STAGE_ABOVE, TRUTH_COLUMNS, load_table
+
+    rows = [(f"ORD-{i:04d}", i % 2 == 0, None if i % 5 == 0 else "PAID", "2026-01-05 08:00:01.123", "late|ORDER_CREATED",
+             "it's|ORDER_PAID") for i in range(STAGE_ABOVE + 50)]
+    staged = load_table(ctx.target, "STAGED", TRUTH_COLUMNS, rows)  # above the threshold: PUT + COPY
+    inserted = load_table(ctx.target, "INSERTED", TRUTH_COLUMNS, rows, chunk=40, staged=False)
+    for name in (staged, inserted):
+        assert ctx.target.query(f"SELECT COUNT(*), COUNT_IF(EXPECTED), COUNT(STATUS) FROM {name}") == [(150, 75, 120)]
+    diff = ctx.target.query(f"SELECT * FROM {staged} EXCEPT SELECT * FROM {inserted}")
+    assert diff == []
+    row = ctx.target.query(f"SELECT LAST_TS, LAST_CAUSE FROM {staged} WHERE KEY = 'ORD-0001'")[0]
+    assert row == (datetime(2026, 1, 5, 8, 0, 1, 123000), "it's|ORDER_PAID")
