@@ -1,6 +1,7 @@
 """Benchmark a pipeline end to end on the emulator: events/s through caves_albert, and one simulated day.
 
-Run: python3 bench/pipeline.py [--max-events 100000] [--no-day] [--profile] [--pipeline caves_albert] [--batch 50]
+Run: python3 bench/pipeline.py [--max-events 100000] [--sizes 10000,100000] [--no-day | --day-only] [--profile]
+     [--pipeline caves_albert] [--batch 50]
 
 Throughput runs replay N events (baseline traffic, lifecycle off so that one entity is one event, spread over one
 hour of 1-minute ticks) through the seeds' consumer (50 events / 60 s); the day is the issue's yardstick:
@@ -123,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipeline", default="caves_albert")
     parser.add_argument("--max-events", type=int, default=1_000_000, help="skip sizes above this (1M takes long)")
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="comma-separated event counts")
     parser.add_argument("--batch", type=int, default=50, help="consumer batch size (max_events), 50 like the seeds")
     parser.add_argument("--no-day", action="store_true", help="skip the simulated day")
     parser.add_argument("--day-only", action="store_true", help="only the simulated day")
@@ -131,7 +133,7 @@ def main() -> None:
     no_lifecycle = {"lifecycle": {"enabled": False}}
     print(f"pipeline {args.pipeline}, emulator target, consumer batches of {args.batch} events / 60 s")
     if not args.day_only:
-        for size in (s for s in SIZES if s <= args.max_events):
+        for size in (int(s) for s in args.sizes.split(",") if int(s) <= args.max_events):
             run(f"{size:,} events in 1h of 1-min ticks", args.pipeline, size, profile=args.profile, duration="1h",
                 traffic={"rate": size / 3600, **no_lifecycle}, ingestion={"max_events": args.batch})
     if not args.no_day:
