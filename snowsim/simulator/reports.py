@@ -152,7 +152,7 @@ def summary_text(result: RunResult) -> str:
             f"ingestion ({ing.get('mode')}): {ing.get('batches', 0):,} batches, {ing.get('failed_batches', 0):,} "
             f"rejected, {ing.get('rows_loaded', 0):,} rows loaded, {ing.get('lines_skipped', 0):,} lines skipped",
         ]
-    notable = [m for m in result.moments if m.kind != "info" or "again" in m.text]
+    notable = result.moments
     if notable:
         lines += ["", "moments:"]
         for m in notable[:_MOMENTS_IN_SUMMARY]:
