@@ -19,7 +19,8 @@ def test_init_copies_a_shipped_pipeline(sim, tmp_path):
     result = sim("init", "proj")
     assert result.exit_code == 0, result.output
     root = tmp_path / "proj"
-    for relative in ("sql/caves_albert_hardened/pipeline.yaml", "sql/caves_albert_hardened/05_tasks.sql", "scenarios/baseline.yaml",
+    for relative in ("sql/caves_albert_hardened/pipeline.yaml", "sql/caves_albert_hardened/05_tasks.sql",
+                     "scenarios/baseline.yaml",
                      "scenarios/late_events.yaml", "tests/test_pipeline.py", ".github/workflows/snowsim.yml",
                      "README.md"):
         assert (root / relative).is_file(), relative

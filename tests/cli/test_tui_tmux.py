@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="tmux is not installed (apt-get install -y tmux) - the live test needs a terminal"
+    shutil.which("tmux") is None,
+    reason="tmux is not installed (apt-get install -y tmux) - the live test needs a terminal",
 )
 WIDTH, HEIGHT = 160, 50
 
@@ -67,7 +68,7 @@ def test_live_screen_shows_the_flow_and_ends_on_the_checks(tmux):
     for name in ("RAW_EVENTS", "STREAM_RAW_ORDERS", "TASK_RAW_TO_STG_ORDERS", "STG_ORDERS", "INVENTORY_CURRENT",
                  "V_TOP_PRODUCTS"):
         assert name in screen
-    raw_rows = re.search(r"▤ RAW_EVENTS +│\n│ +│ *│? +([\d,]+) rows", screen) or re.search(r"([\d,]+) rows", screen)
+    raw_rows = re.search(r"([\d,]+) rows", screen)  # the first figure drawn is RAW_EVENTS'
     assert int(raw_rows.group(1).replace(",", "")) > 0
     assert "backlog " in screen
     assert "◷ 2026-01-05 08:" in screen and "drain +" in screen
