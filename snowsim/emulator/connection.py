@@ -62,6 +62,7 @@ class Connection:
         self._closed = False
         self.statement_text = ""
         self.warehouse = ignored.get("warehouse")
+        self.session.warehouse = normalize(self.warehouse) if self.warehouse else None
         install_macros(self.duck)
         for key, value in (session_parameters or {}).items():
             self.session.set_parameter(key, value)

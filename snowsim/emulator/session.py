@@ -27,6 +27,7 @@ class Session:
     schema: str | None = None
     parameters: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAMETERS))
     variables: dict[str, Any] = field(default_factory=dict)
+    warehouse: str | None = None  # accepted like the connector's argument; CURRENT_WAREHOUSE() reports it
     generation: int = 0  # bumps when anything above changes; part of the translation cache key
 
     def set_parameter(self, name: str, value: Any) -> None:
