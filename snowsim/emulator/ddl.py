@@ -416,7 +416,11 @@ def use(conn: Connection, tree: exp.Use) -> Result:
         if db is None or conn.catalog.schema(db, parts[-1]) is None:
             raise errors.object_does_not_exist(f"{db}.{parts[-1]}" if db else parts[-1], "Schema")
         conn.session.use(db, parts[-1])
-    # USE WAREHOUSE / ROLE: accepted and ignored, like the connector's warehouse/role arguments
+    elif kind == "WAREHOUSE":
+        # no compute to pick: remembered so CURRENT_WAREHOUSE() answers as it would (plans keyed by generation)
+        conn.session.warehouse = parts[-1]
+        conn.session.generation += 1
+    # USE ROLE / SECONDARY ROLES: accepted and ignored, like the connector's role argument
     return Result.message("status", "Statement executed successfully.")
 
 
