@@ -305,7 +305,11 @@ class _Run:
             tables = [t for layer in pipe.layers for t in layer.tables]
             streams = [s for layer in pipe.layers for s in layer.streams]
             self.sampler = Sampler(target, tables, streams)
-            self.watcher = TaskWatcher(target, target.database or pipe.database, self.scenario.start)
+            database = target.database or pipe.database
+            # a live target watches TASK_HISTORY its own way (7-day window, wall-clock times): let it choose
+            make_watcher = getattr(target, "task_watcher", None)
+            self.watcher = (make_watcher(database, self.scenario.start) if make_watcher is not None
+                            else TaskWatcher(target, database, self.scenario.start))
             self.controller = Controller(target, pipe)
             self.writers = _writers(pipe, self.controller)
             with gc_paused():
