@@ -268,7 +268,7 @@ def _substitute(body: str, values: dict[str, str]) -> str:
     parts = _STRING.split(body)
     for name, value in values.items():
         ref = re.compile(rf"(?<![\w.$]){re.escape(name)}(?!\w)(?!\s*:=)")
-        parts = [part if i % 2 else ref.sub(lambda _m: value, part) for i, part in enumerate(parts)]
+        parts = [part if i % 2 else ref.sub(lambda _m, v=value: v, part) for i, part in enumerate(parts)]
     return "".join(parts)
 
 
