@@ -40,6 +40,9 @@ _FALSE = "('false', 'f', 'no', 'n', 'off', '0')"
 _WS = "' \t\n\r'"
 
 MACROS: list[str] = [
+    # Snowflake raises on a zero divisor (docs: sql-reference/operators-arithmetic)
+    f"""CREATE OR REPLACE MACRO sf_nonzero_divisor(b) AS CASE WHEN b = 0
+        THEN {_err(100051, '22012', "'Division by zero'", False)} ELSE b END""",
     # anything -> VARIANT (a VARCHAR becomes a JSON string, JSON stays as it is, keeping its text: TYPEOF reads
     # 1.2e2 as DOUBLE and 120.0 as DECIMAL from it). typeof() is constant, so only one branch is ever evaluated.
     """CREATE OR REPLACE MACRO sf_to_variant(x) AS CASE WHEN typeof(x) = 'JSON'

@@ -330,6 +330,18 @@ def _context_function(node: exp.Expression, tr: Translator) -> exp.Expression:
 REWRITES.insert(0, _context_function)
 
 
+def _division(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """x / 0 is an error in Snowflake (100051 Division by zero), not DuckDB's NULL or inf (docs: arithmetic operators)."""
+    if isinstance(node, exp.Div) and not getattr(node.expression, "meta", {}).get("sf_div_checked"):
+        divisor = exp.func("sf_nonzero_divisor", node.expression)
+        divisor.meta["sf_div_checked"] = True
+        node.set("expression", divisor)
+    return node
+
+
+REWRITES.append(_division)
+
+
 def _name_values_columns(tree: exp.Expression) -> None:
     """`FROM VALUES (...)` names its columns COLUMN1..N in Snowflake (docs: sql-reference/constructs/values)."""
     for values in tree.find_all(exp.Values):
