@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,7 +176,9 @@ class Connection:
 
     def new_query_id(self) -> str:
         """A Snowflake-looking query id."""
-        return str(uuid.UUID(int=(next(self._query_ids) << 64) | 0x5A0C1D))
+        # the shape of Snowflake's ids (8-4-4-4-12 hex); formatted directly, uuid.UUID costs ~5 us a statement
+        n = next(self._query_ids)
+        return f"{n >> 64 & 0xFFFFFFFF:08x}-{n >> 48 & 0xFFFF:04x}-{n >> 32 & 0xFFFF:04x}-{n >> 16 & 0xFFFF:04x}-{(n & 0xFFFF) << 32 | 0x5A0C1D:012x}"
 
     def translator(self) -> Translator:
         """A translator bound to this connection's catalog and session."""

@@ -147,3 +147,27 @@ def _unknown_function(node: exp.Anonymous, tr: Translator) -> exp.Expression:
 
 ANONYMOUS_FALLBACK.append(_unknown_function)
 translate.REWRITES.append(rewrite_tree)
+
+
+@handles(exp.CurrentDatabase, exp.CurrentSchema, exp.CurrentWarehouse, exp.CurrentRole, exp.CurrentUser,
+         exp.CurrentAccount, exp.CurrentRegion)
+def _context_function(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """CURRENT_DATABASE() and friends read the session, not DuckDB's own catalog (docs: functions-context).
+
+    The session's database and schema are part of the plan cache key, so the literal stays right.
+    """
+    if isinstance(node, exp.CurrentDatabase):
+        return exp.Literal.string(tr.session.database) if tr.session.database else exp.null()
+    if isinstance(node, exp.CurrentSchema):
+        return exp.Literal.string(tr.session.schema) if tr.session.schema else exp.null()
+    if isinstance(node, (exp.CurrentWarehouse, exp.CurrentRole, exp.CurrentUser, exp.CurrentAccount, exp.CurrentRegion)):
+        value = {
+            exp.CurrentWarehouse: tr.session.warehouse or "COMPUTE_WH",
+            exp.CurrentRole: "SYSADMIN",
+            exp.CurrentUser: "SNOWSIM",
+            exp.CurrentAccount: "SNOWSIM",
+            exp.CurrentRegion: "SNOWSIM_LOCAL",
+        }[type(node)]
+        return exp.Literal.string(value)
+    return node
+

@@ -63,8 +63,8 @@ def shape(names: list[str], duck_types: list[str]) -> tuple[list[ResultMetadata]
         desc.append(ResultMetadata(name, code, None, None, precision, scale, True))
         if code == TYPE_CODES["VARIANT"]:
             converters.append(_variant_text)
-        elif code == TYPE_CODES["FIXED"] and scale == 0:
-            converters.append(_integer)
+        elif code == TYPE_CODES["FIXED"] and scale == 0 and dtype.upper().startswith("DECIMAL"):
+            converters.append(_integer)  # DuckDB integer types already come back as int
         else:
             converters.append(None)
     return desc, converters if any(converters) else []

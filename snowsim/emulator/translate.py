@@ -306,42 +306,6 @@ def _no_current(what: str, statement: str) -> errors.ProgrammingError:
     )
 
 
-def _context_function(node: exp.Expression, tr: Translator) -> exp.Expression:
-    """CURRENT_DATABASE() and friends read the session, not DuckDB's own catalog (docs: functions-context).
-
-    The session's database and schema are part of the plan cache key, so the literal stays right.
-    """
-    if isinstance(node, exp.CurrentDatabase):
-        return exp.Literal.string(tr.session.database) if tr.session.database else exp.null()
-    if isinstance(node, exp.CurrentSchema):
-        return exp.Literal.string(tr.session.schema) if tr.session.schema else exp.null()
-    if isinstance(node, (exp.CurrentWarehouse, exp.CurrentRole, exp.CurrentUser, exp.CurrentAccount, exp.CurrentRegion)):
-        value = {
-            exp.CurrentWarehouse: tr.session.warehouse or "COMPUTE_WH",
-            exp.CurrentRole: "SYSADMIN",
-            exp.CurrentUser: "SNOWSIM",
-            exp.CurrentAccount: "SNOWSIM",
-            exp.CurrentRegion: "SNOWSIM_LOCAL",
-        }[type(node)]
-        return exp.Literal.string(value)
-    return node
-
-
-REWRITES.insert(0, _context_function)
-
-
-def _division(node: exp.Expression, tr: Translator) -> exp.Expression:
-    """x / 0 is an error in Snowflake (100051 Division by zero), not DuckDB's NULL or inf (docs: arithmetic operators)."""
-    if isinstance(node, exp.Div) and not getattr(node.expression, "meta", {}).get("sf_div_checked"):
-        divisor = exp.func("sf_nonzero_divisor", node.expression)
-        divisor.meta["sf_div_checked"] = True
-        node.set("expression", divisor)
-    return node
-
-
-REWRITES.append(_division)
-
-
 def _name_values_columns(tree: exp.Expression) -> None:
     """`FROM VALUES (...)` names its columns COLUMN1..N in Snowflake (docs: sql-reference/constructs/values)."""
     for values in tree.find_all(exp.Values):

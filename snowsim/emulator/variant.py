@@ -409,6 +409,9 @@ def _arithmetic(node: exp.Binary, tr: Translator) -> exp.Expression:
     for arg in ("this", "expression"):
         if kind(node.args[arg]) == VARIANT:
             node.set(arg, coerce(node.args[arg], FLOAT, tr))
+    if isinstance(node, exp.Div):
+        # x / 0 raises 100051 Division by zero in Snowflake, not DuckDB's NULL or inf (docs: operators-arithmetic)
+        node.set("expression", exp.Anonymous(this="sf_nonzero_divisor", expressions=[node.expression]))
     return node
 
 
