@@ -76,4 +76,5 @@ def session_variable(node: exp.Expression, tr: Translator) -> exp.Expression:
 
 
 # first, so later rewrites (functions, VARIANT) see the value rather than a parameter
+session_variable.applies_to = (exp.Parameter,)
 REWRITES.insert(0, session_variable)

@@ -168,6 +168,7 @@ def _has_data_rewrite(node: exp.Expression, tr: Translator) -> exp.Expression:
     return node
 
 
+_has_data_rewrite.applies_to = (exp.Anonymous,)
 REWRITES.append(_has_data_rewrite)
 
 

@@ -157,8 +157,15 @@ class Translator:
         return out.expressions[0].unalias()
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
-        """Apply the registered Snowflake-semantics rewrites bottom-up."""
+        """Apply the registered Snowflake-semantics rewrites bottom-up.
+
+        A rewrite may declare `applies_to` (node classes): its pass is skipped when the tree has none of them, since a
+        transform pass rebuilds the whole tree and most statements have no session variable or SYSTEM$ call.
+        """
         for fn in REWRITES:
+            wanted = getattr(fn, "applies_to", None)
+            if wanted is not None and tree.find(*wanted) is None:
+                continue
             tree = tree.transform(fn, self, copy=False)
         return tree
 

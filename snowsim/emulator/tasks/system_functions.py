@@ -146,6 +146,7 @@ def _rewrite(node: exp.Expression, tr: Translator) -> exp.Expression:
     return node
 
 
+_rewrite.applies_to = (exp.Anonymous,)
 REWRITES.append(_rewrite)
 
 
