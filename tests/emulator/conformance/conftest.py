@@ -17,10 +17,6 @@ def conn() -> Iterator[Connection]:
     c.close()
 
 
-@pytest.fixture
-def cur(conn: Connection) -> Cursor:
-    return conn.cursor()
-
 
 @pytest.fixture
 def dcur(conn: Connection) -> Cursor:

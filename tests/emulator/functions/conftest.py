@@ -22,11 +22,6 @@ def conn():
     connection.close()
 
 
-@pytest.fixture
-def cur(conn):
-    """A fresh cursor on the module's connection."""
-    return conn.cursor()
-
 
 def row(cur, sql: str, params: Any = None) -> tuple:
     """The first row of a query."""

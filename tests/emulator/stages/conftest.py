@@ -21,11 +21,6 @@ def conn() -> Iterator:
     c.close()
 
 
-@pytest.fixture
-def cur(conn):
-    """A cursor on `conn`."""
-    return conn.cursor()
-
 
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:

@@ -18,11 +18,6 @@ def conn():
     c.close()
 
 
-@pytest.fixture
-def cur(conn):
-    """A cursor of `conn`."""
-    return conn.cursor()
-
 
 @pytest.fixture
 def vconn():

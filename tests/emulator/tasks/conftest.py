@@ -44,10 +44,6 @@ def conn():
     connection.close()
 
 
-@pytest.fixture
-def cur(conn):
-    return conn.cursor()
-
 
 @pytest.fixture
 def sql(cur) -> Sql:
