@@ -195,7 +195,7 @@ def create_table(conn: Connection, tree: exp.Create) -> Result:
         translated = tr.query(query.copy())
         conn.prepare_run(tr.finish(translated), dml=True)
         rel = conn.duck.sql(translated.sql(dialect="duckdb"))
-        columns = [Column(n.upper() if n == n.lower() and False else n, canonical_from_duck(str(t)))
+        columns = [Column(n, canonical_from_duck(str(t)))
                    for n, t in zip(rel.columns, rel.types, strict=True)]
     else:
         raise errors.compilation_error(1003, "syntax error: CREATE TABLE needs a column list or AS SELECT")
@@ -435,13 +435,12 @@ def _literal_value(node: exp.Expression):
 def alter_session(conn: Connection, tree: exp.Alter) -> Result:
     """ALTER SESSION SET k = v [...] / UNSET k [, ...]."""
     for action in tree.args.get("actions") or []:
-        bool(action.args.get("unset"))
         for item in action.expressions:
             node = item.this
             if isinstance(node, exp.EQ):
                 conn.session.set_parameter(node.this.name, _literal_value(node.expression))
             else:
-                conn.session.unset_parameter(node.name) if True else None
+                conn.session.unset_parameter(node.name)
     conn.apply_session_parameters()
     return Result.message("status", "Statement executed successfully.")
 

@@ -195,7 +195,6 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     if width != len(given) and not star:
         raise errors.compilation_error(
             2020, f"Insert value list does not match column list expecting {len(given)} but got {width}", "21S01")
-    src_cols = [f"__src.{duck_ident(f'__c{i}')}" for i in range(len(given))]
     renamed = f"SELECT * FROM ({_duck_sql(query)}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
     exprs = []
     # VALUES rows keep DuckDB's cast and its plain messages (conformance: "Numeric value 'x' is not recognized");
@@ -211,7 +210,6 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
             node = _default(tr, col)
             src = kind(node)
         exprs.append(_coerce(node, col, written, src).sql(dialect="duckdb"))
-    del src_cols
     hist = history_table(obj.name)
     steps = []
     if tree.args.get("overwrite"):
@@ -382,7 +380,7 @@ class _Clause:
     inserts: dict[str, exp.Expression] = field(default_factory=dict)
 
 
-def _merge_clauses(tree: exp.Merge, columns: list[Column], source_columns: list[str] | None) -> list[_Clause]:
+def _merge_clauses(tree: exp.Merge, columns: list[Column]) -> list[_Clause]:
     names = [c.name for c in columns]
     out: list[_Clause] = []
     whens = tree.args["whens"].expressions if isinstance(tree.args.get("whens"), exp.Whens) else tree.args.get("whens") or []
@@ -444,7 +442,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     source = tree.args["using"]
     s_alias = normalize(source.args["alias"].this) if source.args.get("alias") else (
         normalize(source.this) if isinstance(source, exp.Table) else "__S")
-    clauses = _merge_clauses(tree, columns, None)
+    clauses = _merge_clauses(tree, columns)
     def src(node: exp.Expression) -> exp.Expression:
         for col in node.find_all(exp.Column):
             if col.table == "__SOURCE__":

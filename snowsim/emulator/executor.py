@@ -140,7 +140,6 @@ def _show_key(tree: exp.Expression) -> str:
 
 def _plan_create(conn: Connection, tree: exp.Create, sql: str) -> CallPlan:
     kind = (tree.args.get("kind") or "").upper()
-    parts = [p.name for p in tree.this.parts] if isinstance(tree.this, exp.Table) else []
     if kind == "DATABASE":
         name = ddl.normalize(tree.this.this)
         comment = ddl._properties(tree).get("COMMENT")
@@ -149,7 +148,6 @@ def _plan_create(conn: Connection, tree: exp.Create, sql: str) -> CallPlan:
         table = tree.this
         sch = ddl.normalize(table.args["db"]) if table.args.get("db") else ddl.normalize(table.this)
         db_ident = table.args.get("catalog")
-        del parts
 
         def run(c: Connection) -> Result:
             db = ddl.normalize(db_ident) if db_ident else c.session.database

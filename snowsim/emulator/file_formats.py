@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.executor import command
-from snowsim.emulator.identifiers import split_name
+from snowsim.emulator.identifiers import ObjectName, split_name
 from snowsim.emulator.results import Result
 
 if TYPE_CHECKING:
@@ -165,6 +165,17 @@ def word(value: Any) -> str:
     return str(value).upper() if value is not None else ""
 
 
+def named_definition(conn: Connection, match: re.Match[str] | None, what: str, sql: str) -> tuple[ObjectName, dict]:
+    """The qualified name and options of a CREATE <what> statement matched by `match` (its `rest` group)."""
+    if match is None:
+        raise errors.not_supported(f"this form of CREATE {what}", sql)
+    name_text, rest = split_leading_name(match.group("rest"))
+    name = conn.translator().qualify_name(split_name(name_text))
+    if conn.catalog.schema(name.database, name.schema) is None:
+        raise errors.object_does_not_exist(f"{name.database}.{name.schema}", "Schema")
+    return name, parse_options(rest)
+
+
 def split_leading_name(text: str) -> tuple[str, str]:
     """Split `db."My Name" rest...` into the (possibly quoted, dotted) name and the rest of the text."""
     text = text.lstrip()
@@ -234,13 +245,7 @@ _CREATE = re.compile(
 def create_file_format(conn: Connection, sql: str) -> Result:
     """CREATE [OR REPLACE] [TEMPORARY] FILE FORMAT [IF NOT EXISTS] name [TYPE = ...] [options] [COMMENT = '...']."""
     m = _CREATE.match(sql.rstrip().rstrip(";"))
-    if m is None:
-        raise errors.not_supported("this form of CREATE FILE FORMAT", sql)
-    name_text, rest = split_leading_name(m.group("rest"))
-    name = conn.translator().qualify_name(split_name(name_text))
-    if conn.catalog.schema(name.database, name.schema) is None:
-        raise errors.object_does_not_exist(f"{name.database}.{name.schema}", "Schema")
-    options = parse_options(rest)
+    name, options = named_definition(conn, m, "FILE FORMAT", sql)
     kind = word(options.pop("TYPE", "CSV"))
     if kind not in FORMAT_TYPES:
         raise errors.compilation_error(2119, f"invalid value [{kind}] for parameter 'TYPE'")

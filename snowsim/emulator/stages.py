@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from snowsim.emulator import copy_into, errors, file_formats, load_metadata, stage_files  # noqa: F401  (handlers)
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.executor import SHOW, command
-from snowsim.emulator.file_formats import FileFormat, parse_options, split_leading_name, word
+from snowsim.emulator.file_formats import FileFormat, named_definition, parse_options, split_leading_name, word
 from snowsim.emulator.identifiers import normalize, split_name
 from snowsim.emulator.results import Result
 from snowsim.emulator.stage_files import last_modified_text, named_stage_dir, remove_stage_files, resolve, stamp
@@ -40,13 +40,7 @@ _IGNORED_STAGE_OPTIONS = ("ENCRYPTION", "DIRECTORY", "TAG", "CREDENTIALS", "STOR
 def create_stage(conn: Connection, sql: str) -> Result:
     """CREATE [OR REPLACE] [TEMPORARY] STAGE [IF NOT EXISTS] s [FILE_FORMAT = (...)] [COPY_OPTIONS = (...)] [COMMENT]."""
     m = _CREATE.match(sql.rstrip().rstrip(";"))
-    if m is None:
-        raise errors.not_supported("this form of CREATE STAGE", sql)
-    name_text, rest = split_leading_name(m.group("rest"))
-    name = conn.translator().qualify_name(split_name(name_text))
-    if conn.catalog.schema(name.database, name.schema) is None:
-        raise errors.object_does_not_exist(f"{name.database}.{name.schema}", "Schema")
-    options = parse_options(rest)
+    name, options = named_definition(conn, m, "STAGE", sql)
     if "URL" in options:
         raise errors.not_supported("external stages (CREATE STAGE ... URL = ...)", sql)
     unknown = set(options) - {"FILE_FORMAT", "COPY_OPTIONS", "COMMENT", *_IGNORED_STAGE_OPTIONS}
