@@ -18,6 +18,7 @@ from snowsim.emulator.cursor import Cursor
 from snowsim.emulator.executor import plan
 from snowsim.emulator.identifiers import normalize
 from snowsim.emulator.macros import install_macros
+from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
 from snowsim.emulator.session import Session
 from snowsim.emulator.splitter import split_statements
@@ -57,7 +58,7 @@ class Connection:
         self.txns = Transactions(self.duck, self.catalog, self.storage, self.clock.now)
         self.txns.commit_hooks.append(streams.commit_hook(self))
         self._plans: OrderedDict[tuple, Any] = OrderedDict()
-        self._query_ids = itertools.count(1)
+        self.next_query_number = itertools.count(1).__next__  # numbers statements; see query_ids.query_id_text
         self._closed = False
         self.statement_text = ""
         self.warehouse = ignored.get("warehouse")
@@ -176,9 +177,7 @@ class Connection:
 
     def new_query_id(self) -> str:
         """A Snowflake-looking query id."""
-        # the shape of Snowflake's ids (8-4-4-4-12 hex); formatted directly, uuid.UUID costs ~5 us a statement
-        n = next(self._query_ids)
-        return f"{n >> 64 & 0xFFFFFFFF:08x}-{n >> 48 & 0xFFFF:04x}-{n >> 32 & 0xFFFF:04x}-{n >> 16 & 0xFFFF:04x}-{(n & 0xFFFF) << 32 | 0x5A0C1D:012x}"
+        return query_id_text(self.next_query_number())
 
     def translator(self) -> Translator:
         """A translator bound to this connection's catalog and session."""
@@ -201,14 +200,24 @@ class Connection:
                 self._plans.popitem(last=False)
         return built
 
-    def run(self, sql: str, params: list[Any], query_id: str) -> Result:
-        """Plan and run one statement inside the right transaction scope."""
-        self._check_open()
+    def run(self, sql: str, params: list[Any], query_id: int | str) -> Result:
+        """Plan and run one statement inside the right transaction scope; `query_id` may be a query number."""
+        if self._closed:
+            self._check_open()
         self.statement_text = sql
-        p = self.plan_for(sql)
+        # plan_for's cache hit, inline: this is the per-statement path of every cached statement
+        session = self.session
+        key = (sql, session.database, session.schema, session.generation, self.catalog.version)
+        p = self._plans.get(key)
+        if p is None:
+            p = self.plan_for(sql)
+        else:
+            self._plans.move_to_end(key)
         if not p.writes:
             return p.run(self, params)
-        if p.writes and self.txns.current is None and not self.session.flag("AUTOCOMMIT"):
+        if type(query_id) is int:
+            query_id = query_id_text(query_id)
+        if self.txns.current is None and not session.flag("AUTOCOMMIT"):
             self.txns.begin()
         with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):
             return p.run(self, params)

@@ -11,6 +11,7 @@ from snowflake.connector import errors as sf_errors
 
 from snowsim.emulator import errors
 from snowsim.emulator.params import to_qmark
+from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
 
 if TYPE_CHECKING:
@@ -27,19 +28,27 @@ class Cursor:
         self._dict = cursor_class is not None and issubclass(cursor_class, DictCursor)
         self._result: Result | None = None
         self._pos = 0
-        self.sfqid: str | None = None
+        self._query_number = 0  # of the last statement; its sfqid is formatted only when read
         self.query: str | None = None
+
+    @property
+    def sfqid(self) -> str | None:
+        """The Snowflake-style query id of the last statement."""
+        return query_id_text(self._query_number) if self._query_number else None
 
     # ---- execution ---------------------------------------------------------------------------------------
     def execute(self, command: str, params: Sequence[Any] | Mapping[str, Any] | None = None, **kwargs: Any) -> Cursor:
         """Run one statement with the connector's parameter styles."""
+        conn = self.connection
         self.query = command
-        self.sfqid = self.connection.new_query_id()
-        sql, ordered = to_qmark(command, params, self.connection.paramstyle)
+        # the hot path of a cached statement: every call here costs more than it seems, because the DuckDB call
+        # before it leaves the CPU caches cold (bench/statement_overhead.py)
+        self._query_number = number = conn.next_query_number()
+        sql, ordered = (command, []) if params is None else to_qmark(command, params, conn.paramstyle)
         try:
-            self._result = self.connection.run(sql, ordered, self.sfqid)
+            self._result = conn.run(sql, ordered, number)
         except sf_errors.Error as exc:
-            exc.sfqid = self.sfqid
+            exc.sfqid = query_id_text(number)
             exc.query = command
             raise
         except duckdb.Error as exc:
@@ -114,11 +123,12 @@ class Cursor:
 
     def fetchall(self) -> list:
         """All remaining rows."""
-        if self._result is None:
+        result = self._result
+        if result is None:
             raise errors.InterfaceError(msg="No result set: execute a statement first", errno=251002)
-        rows = self._result.rows[self._pos :]
-        self._pos = len(self._result.rows)
-        return [self._shape(r) for r in rows] if self._dict else list(rows)
+        rows = result.rows[self._pos :]  # a new list: the caller may keep or change it
+        self._pos = len(result.rows)
+        return [self._shape(r) for r in rows] if self._dict else rows
 
     def fetch_pandas_all(self):  # pragma: no cover - pandas is optional
         """The remaining rows as a pandas DataFrame (needs pandas)."""
