@@ -19,6 +19,10 @@ _TOKEN = re.compile(
 CLIENT_SIDE = ("pyformat", "format")
 _DICT_WITH_FORMAT = ("Dict parameters not supported with format paramstyle. Use pyformat paramstyle for named "
                      "parameters, or use a sequence.")
+# Statements seen with positional parameters only: (sql, paramstyle) -> (rewritten text, number of parameters).
+# The rewrite depends on the text alone, so a repeated statement skips the scan.
+_POSITIONAL: dict[tuple[str, str], tuple[str, int]] = {}
+_POSITIONAL_SIZE = 4096
 _DICT_SERVER_SIDE = ("Named parameters (dict) not supported with qmark/numeric paramstyle. Use pyformat paramstyle for "
                      "named parameters.")
 
@@ -34,6 +38,11 @@ def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
     """
     if params is None:
         return sql, []
+    if type(params) is tuple or type(params) is list:
+        # the common case, seen before: only positional placeholders, exactly as many as parameters
+        known = _POSITIONAL.get((sql, paramstyle))
+        if known is not None and known[1] == len(params):
+            return known[0], list(params)
     client = paramstyle in CLIENT_SIDE
     if isinstance(params, Mapping) and not client:
         raise ProgrammingError(msg=_DICT_SERVER_SIDE, errno=ER_INVALID_VALUE)
@@ -44,6 +53,7 @@ def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
     out: list[str] = []
     ordered: list[Any] = []
     positional = 0
+    only_positional = True
     last = 0
     for m in _TOKEN.finditer(sql):
         token = m.group(5)
@@ -60,6 +70,7 @@ def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
         elif client and token.startswith("%"):
             out.append("?")
             if m.group("name") is not None:
+                only_positional = False
                 if not isinstance(params, Mapping):
                     raise TypeError("format requires a mapping")
                 ordered.append(params[m.group("name")])
@@ -74,6 +85,7 @@ def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
             ordered.append(_seq(params)[positional])
             positional += 1
         elif not client and m.group("num") is not None:
+            only_positional = False
             out.append("?")
             ordered.append(_seq(params)[int(m.group("num")) - 1])
         else:
@@ -81,7 +93,12 @@ def to_qmark(sql: str, params: Sequence[Any] | Mapping[str, Any] | None,
     out.append(sql[last:])
     if client and not isinstance(params, Mapping) and positional < len(_seq(params)):
         raise TypeError("not all arguments converted during string formatting")
-    return "".join(out), ordered
+    text = "".join(out)
+    if only_positional and positional and type(params) in (tuple, list) and positional == len(params):
+        if len(_POSITIONAL) >= _POSITIONAL_SIZE:
+            _POSITIONAL.clear()
+        _POSITIONAL[sql, paramstyle] = (text, positional)
+    return text, ordered
 
 
 def _seq(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any]:

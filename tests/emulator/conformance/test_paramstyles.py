@@ -39,6 +39,19 @@ def test_pyformat_argument_count_errors_are_python_type_errors(cur):
         cur.execute("select %s", (1, 2))
 
 
+def test_a_repeated_statement_is_bound_the_same_way(cur):
+    """The rewrite of a statement seen before is reused: same values, same errors for a wrong argument count."""
+    for n in range(3):
+        cur.execute("select %s, '%%', %s", (n, "x"))
+        assert cur.fetchone() == (n, "%", "x")
+    with pytest.raises(TypeError):
+        cur.execute("select %s, '%%', %s", (1,))
+    with pytest.raises(TypeError):
+        cur.execute("select %s, '%%', %s", [1, 2, 3])
+    cur.execute("select %s, '%%', %s", [4, "y"])
+    assert cur.fetchone() == (4, "%", "y")
+
+
 def test_pyformat_does_not_treat_qmark_as_placeholder(cur):
     """docs: python-connector-example - ? is only a placeholder with paramstyle qmark."""
     with pytest.raises(TypeError):
