@@ -173,7 +173,13 @@ class Transactions:
     def flush(self) -> None:
         """Write buffered commit times to _snowsim.versions (time travel by timestamp reads them)."""
         if self._pending_versions:
-            self.duck.executemany(f"INSERT INTO {META_SCHEMA}.versions VALUES (?, ?, ?)", self._pending_versions)
+            # one statement, passed column-wise: executemany runs one INSERT per row (~0.6 ms each, 256 at a time)
+            versions, times, query_ids = (list(c) for c in zip(*self._pending_versions, strict=True))
+            self.duck.execute(
+                f"INSERT INTO {META_SCHEMA}.versions "
+                "SELECT unnest(?::BIGINT[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])",
+                [versions, times, query_ids],
+            )
             self._pending_versions.clear()
 
     def commit_times(self) -> list[tuple[int, datetime]]:
