@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -20,11 +19,12 @@ from snowsim.emulator import conversion, errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
-from snowsim.emulator.sqlfuncs import NULL, NUMBER, TIME, UNKNOWN, VARIANT, kind, typed
+from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, kind
 from snowsim.emulator.storage import history_table
 from snowsim.emulator.translate import Translation, Translator, _duck_sql
 from snowsim.emulator.types import is_semi_structured
 from snowsim.emulator.variables import bind_sql
+from snowsim.emulator.write_types import coerce, describe, typed_write, write_sql
 
 if TYPE_CHECKING:
     from snowsim.emulator.connection import Connection
@@ -46,6 +46,10 @@ class DmlPlan:
     params_in: int = 0  # index of the step that takes the user's parameters
     cleanup: list[str] = field(default_factory=list)
     version_param: bool = False  # the params step takes the version as its first `?` (no SET VARIABLE round trip)
+    # Write steps rebuilt from DuckDB's types of the values on the first run (write_types.py): `probe` is the SQL
+    # whose DESCRIBE gives them, `retype` the steps for those types.
+    probe: str | None = None
+    retype: Callable[[dict[str, str]], list[str]] | None = None
     writes = True
 
     @property
@@ -58,6 +62,8 @@ class DmlPlan:
         version = conn.txns.write_version(self.target)
         values = conn.run_values(self.translation, dml=True)
         duck = conn.duck
+        if self.retype is not None:
+            self._retype(duck, values, params)
         try:
             first = None
             for i, step in enumerate(self.steps):
@@ -88,6 +94,14 @@ class DmlPlan:
                 duck.execute(step).fetchall()
 
 
+    def _retype(self, duck, values: dict[str, str], params: list) -> None:
+        retype, self.retype = self.retype, None  # once per plan
+        if params:
+            return  # a bound parameter's type may differ from run to run: keep the conversions for any type
+        types = describe(duck, bind_sql(self.probe, values))
+        self.steps = retype(types)
+
+
 def _plain(value: object) -> object:
     from decimal import Decimal
 
@@ -110,39 +124,6 @@ def _target(tr: Translator, table: exp.Table) -> CatalogObject:
 def _with_rid(table: exp.Table) -> exp.Table:
     table.meta["snowsim_with_rid"] = True
     return table
-
-
-def _coerce(node: exp.Expression, col: Column, table: str | None = None, src: str = UNKNOWN) -> exp.Expression:
-    """Snowflake converts values on write: anything into VARIANT becomes a variant of that value; a VARIANT or text
-    value into a typed column is converted like a cast, its errors naming the table and column (conversion.py).
-
-    `src` is the value's Snowflake kind when the translation knows it: then the conversion is chosen here, once,
-    instead of by a CASE on typeof() that DuckDB would have to bind in full for every statement (binding those
-    CASEs cost ~10-30 ms per INSERT; a task run issues several).
-    """
-    if is_semi_structured(col.type):
-        return exp.func("sf_to_variant", node)
-    if not table:
-        return node
-    if src in (UNKNOWN, NULL):
-        return conversion.on_write(node, col.type, table, col.name) if src == UNKNOWN else node
-    dtype = exp.DataType.build(col.type, dialect="snowflake")
-    target = conversion.target_kind(dtype)
-    if target in (UNKNOWN, VARIANT, TIME):
-        return node
-    p, s = conversion.number_params(dtype) if target == NUMBER else (38, 0)
-    prefix = f"DML operation to table {table} failed on column {col.name} with error: "
-    return conversion.convert(typed(node, src), target, precision=p, scale=s, prefix=prefix)
-
-
-_HOLE = '"__snowsim_write_value"'
-
-
-@lru_cache(maxsize=1024)
-def _write_template(column_type: str, column: str, table: str, src: str) -> str:
-    """DuckDB SQL converting a value of kind `src` on write, with a hole for the value (parsing per column per MERGE
-    plan cost more than the rest of its translation)."""
-    return _coerce(exp.column(_HOLE.strip('"'), quoted=True), Column(column, column_type), table, src).sql("duckdb")
 
 
 def _kinds_one(proj: exp.Expression) -> str:
@@ -196,29 +177,35 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
         raise errors.compilation_error(
             2020, f"Insert value list does not match column list expecting {len(given)} but got {width}", "21S01")
     renamed = f"SELECT * FROM ({_duck_sql(query)}) AS __s({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
-    exprs = []
     # VALUES rows keep DuckDB's cast and its plain messages (conformance: "Numeric value 'x' is not recognized");
     # values computed by a query are converted on write, errors naming table and column (docs: sql/insert)
     written = None if isinstance(tree.expression, exp.Values) else obj.name.name
     selects = list(getattr(query, "selects", []))
     src_kinds = [_kinds_one(p) for p in selects] if len(selects) == len(given) else [UNKNOWN] * len(given)
-    for col in columns:
-        if col.name in given:
-            node = exp.column(f"__c{given.index(col.name)}", table="__src", quoted=True)
-            src = src_kinds[given.index(col.name)]
-        else:
-            node = _default(tr, col)
-            src = kind(node)
-        exprs.append(_coerce(node, col, written, src).sql(dialect="duckdb"))
+    defaults = {col.name: _default(tr, col) for col in columns if col.name not in given}
     hist = history_table(obj.name)
-    steps = []
-    if tree.args.get("overwrite"):
-        steps.append(f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL")
-    # The version is the first `?`, ahead of the user's placeholders inside the source query.
-    steps.append(
-        f"INSERT INTO {hist} (__vfrom{', ' if columns else ''}{_cols(columns)}) "
-        f"SELECT ?{', ' if exprs else ''}{', '.join(exprs)} FROM ({renamed}) AS __src"
-    )
+
+    def steps_for(types: dict[str, str] | None) -> list[str]:
+        exprs = []
+        for col in columns:
+            if col.name not in given:
+                exprs.append(coerce(defaults[col.name].copy(), col, written, kind(defaults[col.name])).sql("duckdb"))
+                continue
+            name = f"__c{given.index(col.name)}"
+            if types is not None and written and name in types:
+                exprs.append(typed_write(f'"__src".{duck_ident(name)}', types[name], col, written))
+                continue
+            node = exp.column(name, table="__src", quoted=True)
+            exprs.append(coerce(node, col, written, src_kinds[given.index(col.name)]).sql(dialect="duckdb"))
+        steps = [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"] if tree.args.get("overwrite") else []
+        # The version is the first `?`, ahead of the user's placeholders inside the source query.
+        steps.append(
+            f"INSERT INTO {hist} (__vfrom{', ' if columns else ''}{_cols(columns)}) "
+            f"SELECT ?{', ' if exprs else ''}{', '.join(exprs)} FROM ({renamed}) AS __src"
+        )
+        return steps
+
+    steps = steps_for(None)
     translation = tr.finish(exp.select("1"))
     translation.version_as_param = not tree.args.get("overwrite")
     return DmlPlan(
@@ -228,6 +215,8 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
         translation,
         params_in=len(steps) - 1,
         version_param=True,
+        probe=renamed if written else None,
+        retype=steps_for if written else None,
     )
 
 
@@ -286,22 +275,34 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     hist = history_table(obj.name)
     multi = from_ is not None
     update_kinds = _kinds(query)
-    new_values = ", ".join(_coerce(exp.column(f"__n{i}", quoted=True), c, obj.name.name,
-                                   update_kinds.get(f"__n{i}", UNKNOWN)).sql("duckdb")
-                           for i, c in enumerate(columns))
-    steps = [
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {_duck_sql(query)}",
-        f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
-        f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP}_one)",
-        f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) SELECT {new_values}, __trid, {VERSION}, FALSE FROM {TEMP}_one",
-    ]
+    joined = _duck_sql(query)
+
+    def new_value(i: int, c: Column, types: dict[str, str] | None) -> str:
+        if types is not None:
+            return typed_write(duck_ident(f"__n{i}"), types[f"__n{i}"], c, obj.name.name)
+        return coerce(exp.column(f"__n{i}", quoted=True), c, obj.name.name,
+                      update_kinds.get(f"__n{i}", UNKNOWN)).sql("duckdb")
+
+    def steps_for(types: dict[str, str] | None) -> list[str]:
+        new_values = ", ".join(new_value(i, c, types) for i, c in enumerate(columns))
+        return [
+            f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {joined}",
+            f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} "
+            f"QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
+            f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP}_one)",
+            f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
+            f"SELECT {new_values}, __trid, {VERSION}, FALSE FROM {TEMP}_one",
+        ]
+
+    steps = steps_for(None)
     check = None
     if multi and tr.session.flag("ERROR_ON_NONDETERMINISTIC_UPDATE"):
         check = _duplicate_check(obj, "TRUE")
     # docs (sql/update): the result always has both columns
     counts = [("number of rows updated", f"SELECT count(*) FROM {TEMP}_one"),
               ("number of multi-joined rows updated", f"SELECT count(*) - count(DISTINCT __trid) FROM {TEMP}")]
-    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0)
+    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0, probe=joined,
+                   retype=steps_for)
 
 
 def _duplicate_check(obj: CatalogObject, offending: str) -> str:
@@ -481,11 +482,17 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         return f"__clause IN ({', '.join(map(str, ks))})" if ks else "FALSE"
 
     merge_kinds = _kinds(query)
+    table = obj.name.name
 
-    def value(i: int, c: Column, ks: list[int], prefix: str, fallback: str) -> str:
+    def value(i: int, c: Column, ks: list[int], prefix: str, fallback: str, types: dict[str, str] | None) -> str:
         names = [f"{prefix}{k}_{i}" for k in ks if (prefix == "__i" or c.name in clauses[k].sets)]
-        parts = [f"WHEN {k} THEN {duck_ident(n)}" for k, n in zip(
-            [k for k in ks if (prefix == "__i" or c.name in clauses[k].sets)], names, strict=True)]
+        picked = [k for k in ks if (prefix == "__i" or c.name in clauses[k].sets)]
+        if types is not None:  # each branch converted from its own DuckDB type
+            parts = [f"WHEN {k} THEN {typed_write(duck_ident(n), types[n], c, table)}"
+                     for k, n in zip(picked, names, strict=True)]
+            other = "NULL" if fallback == "NULL" else typed_write(fallback, types[fallback.strip('"')], c, table)
+            return f"CASE __clause {' '.join(parts)} ELSE {other} END" if parts else other
+        parts = [f"WHEN {k} THEN {duck_ident(n)}" for k, n in zip(picked, names, strict=True)]
         expr = f"CASE __clause {' '.join(parts)} ELSE {fallback} END" if parts else fallback
         if is_semi_structured(c.type):
             return f"sf_to_variant({expr})"
@@ -495,25 +502,32 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
             found.add(merge_kinds.get(fallback.strip('"'), UNKNOWN))
         found.discard(NULL)
         if len(found) == 1 and UNKNOWN not in found:
-            return _write_template(c.type, c.name, obj.name.name, found.pop()).replace(_HOLE, f"({expr})")
+            return write_sql(f"({expr})", c.type, c.name, obj.name.name, found.pop())
         return conversion.on_write_sql(expr, c.type, obj.name.name, c.name)
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
-    steps = [
-        f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT *, {' '.join(case)} AS __clause FROM ({_duck_sql(query)})",
-        # one action per target row: with the parameter off, Snowflake applies an arbitrary one of the joined rows
-        f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} WHERE __clause >= 0 "
-        f"QUALIFY __trid IS NULL OR row_number() OVER (PARTITION BY __trid ORDER BY __clause) = 1",
-        f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN "
-        f"(SELECT __trid FROM {TEMP}_one WHERE {in_(upd + dele)})",
-    ]
-    if upd:
-        values = ", ".join(value(i, c, upd, "__u", duck_ident(f"__t{i}")) for i, c in enumerate(columns))
-        steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
-                     f"SELECT {values}, __trid, {VERSION}, FALSE FROM {TEMP}_one WHERE {in_(upd)}")
-    if ins:
-        values = ", ".join(value(i, c, ins, "__i", "NULL") for i, c in enumerate(columns))
-        steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __vfrom) SELECT {values}, {VERSION} FROM {TEMP}_one WHERE {in_(ins)}")
+    joined = f"SELECT *, {' '.join(case)} AS __clause FROM ({_duck_sql(query)})"
+
+    def steps_for(types: dict[str, str] | None) -> list[str]:
+        steps = [
+            f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {joined}",
+            # one action per target row: with the parameter off, Snowflake applies an arbitrary one of the joined rows
+            f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} WHERE __clause >= 0 "
+            f"QUALIFY __trid IS NULL OR row_number() OVER (PARTITION BY __trid ORDER BY __clause) = 1",
+            f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN "
+            f"(SELECT __trid FROM {TEMP}_one WHERE {in_(upd + dele)})",
+        ]
+        if upd:
+            values = ", ".join(value(i, c, upd, "__u", duck_ident(f"__t{i}"), types) for i, c in enumerate(columns))
+            steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
+                         f"SELECT {values}, __trid, {VERSION}, FALSE FROM {TEMP}_one WHERE {in_(upd)}")
+        if ins:
+            values = ", ".join(value(i, c, ins, "__i", "NULL", types) for i, c in enumerate(columns))
+            steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __vfrom) SELECT {values}, {VERSION} "
+                         f"FROM {TEMP}_one WHERE {in_(ins)}")
+        return steps
+
+    steps = steps_for(None)
     check = None
     if strict and upd:
         # docs (merge, "Duplicate join behavior"): a target row joined by several source rows is nondeterministic
@@ -526,4 +540,5 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         counts.append(("number of rows updated", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(upd)}"))
     if dele:
         counts.append(("number of rows deleted", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(dele)}"))
-    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0)
+    return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0, probe=joined,
+                   retype=steps_for)
