@@ -173,6 +173,12 @@ def _to_number(node: exp.Expression, src: str, p: int, s: int, safe: bool,
                         node, sf_kind=NUMBER)
     if src in (DATE, NTZ, LTZ, TIME):
         return cast(node, dec, NUMBER, safe)  # not a Snowflake conversion either: DuckDB's error is as loud
+    if src == VARIANT and not safe:
+        # The common case, a JSON number or numeric string, is one TRY_CAST of its text; everything else (null,
+        # booleans, errors) goes to a macro bound once per value instead of twice (binding dominated MERGE costs).
+        return template(
+            "coalesce(TRY_CAST(trim({0} ->> '$') AS " + dec + "), CAST(sf_variant_number_rest({0}"
+            + _prefix_arg(prefix) + ") AS " + dec + "))", node, sf_kind=NUMBER)
     text = _numeric_text(node, src, NUMBER, prefix)
     if safe:
         return cast(template("trim({0})", text), dec, NUMBER, safe=True)
