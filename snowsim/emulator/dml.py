@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 VERSION = "getvariable('__ver')"
 TEMP = "__snowsim_dml"
-STEP_RESULT = "<result of the parameterised step>"
 
 
 @dataclass
@@ -40,9 +39,12 @@ class DmlPlan:
 
     target: ObjectName
     steps: list[str]
-    counts: list[tuple[str, str]]  # (Snowflake result column, DuckDB SQL returning the count)
+    # (Snowflake result column, where its count comes from): DuckDB SQL returning it, the index of a step whose result
+    # it is (INSERT and UPDATE return their row counts), or (a, b): step a's count minus step b's
+    counts: list[tuple[str, str | int | tuple[int, int]]]
     translation: Translation
-    check: str | None = None  # a query returning offending rows -> 100090
+    # rows several source rows target -> 100090: a cheap query finding one, and the query returning its values
+    check: tuple[str, str] | None = None
     params_in: int = 0  # index of the step that takes the user's parameters
     cleanup: list[str] = field(default_factory=list)
     version_param: bool = False  # the params step takes the version as its first `?` (no SET VARIABLE round trip)
@@ -65,34 +67,37 @@ class DmlPlan:
         if self.retype is not None:
             self._retype(duck, values, params)
         try:
-            first = None
+            done: list[int] = []  # each step's row count
             for i, step in enumerate(self.steps):
                 step = bind_sql(step, values)
                 if i == self.params_in and self.version_param:
-                    first = duck.execute(step, [version, *params]).fetchall()
+                    rows = duck.execute(step, [version, *params]).fetchall()
                 elif i == self.params_in and params:
-                    first = duck.execute(step, params).fetchall()
+                    rows = duck.execute(step, params).fetchall()
                 else:
-                    duck.execute(step).fetchall()
+                    rows = duck.execute(step).fetchall()
+                done.append(rows[0][0] if rows and isinstance(rows[0][0], int) else 0)
                 if self.check is not None and i == self.params_in:
-                    bad = duck.execute(self.check).fetchone()
-                    if bad is not None:
-                        values_text = json.dumps([_plain(v) for v in bad], default=str, ensure_ascii=False)
-                        raise errors.ProgrammingError(
-                            msg=f"Duplicate row detected during DML action\nRow Values: {values_text}",
-                            errno=100090,
-                            sqlstate="42P18",
-                        )
-            queried = [sql for _, sql in self.counts if sql != STEP_RESULT]
+                    self._refuse_duplicates(duck)
+            queried = [src for _, src in self.counts if isinstance(src, str)]
             # all counts in one statement: each DuckDB statement costs ~0.1 ms, and tasks run thousands of these
             row = duck.execute("SELECT " + ", ".join(f"({q})" for q in queried)).fetchone() if queried else ()
             it = iter(row)
-            counts = {name: (first[0][0] if sql == STEP_RESULT else next(it)) for name, sql in self.counts}
+            counts = {name: next(it) if isinstance(src, str) else done[src] if isinstance(src, int)
+                      else done[src[0]] - done[src[1]] for name, src in self.counts}
             return Result.counts(counts)
         finally:
             for step in self.cleanup:
                 duck.execute(step).fetchall()
 
+    def _refuse_duplicates(self, duck) -> None:
+        probe, detail = self.check
+        if duck.execute(probe).fetchone() is None:
+            return
+        bad = duck.execute(detail).fetchone()
+        values_text = json.dumps([_plain(v) for v in bad], default=str, ensure_ascii=False)
+        raise errors.ProgrammingError(
+            msg=f"Duplicate row detected during DML action\nRow Values: {values_text}", errno=100090, sqlstate="42P18")
 
     def _retype(self, duck, values: dict[str, str], params: list) -> None:
         retype, self.retype = self.retype, None  # once per plan
@@ -211,7 +216,7 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     return DmlPlan(
         obj.name,
         steps,
-        [("number of rows inserted", STEP_RESULT)],
+        [("number of rows inserted", len(steps) - 1)],
         translation,
         params_in=len(steps) - 1,
         version_param=True,
@@ -305,14 +310,12 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
                    retype=steps_for)
 
 
-def _duplicate_check(obj: CatalogObject, offending: str) -> str:
+def _duplicate_check(obj: CatalogObject, offending: str) -> tuple[str, str]:
     # The first target row joined by several source rows where `offending` holds; its current values are reported.
     hist = history_table(obj.name)
-    return (
-        f"SELECT {_cols(obj.columns) or 'NULL'} FROM {hist} WHERE __vto IS NULL AND __rid = ("
-        f"SELECT __trid FROM {TEMP} WHERE __trid IS NOT NULL GROUP BY __trid "
-        f"HAVING count(*) > 1 AND bool_or({offending}) ORDER BY __trid LIMIT 1)"
-    )
+    first = (f"SELECT __trid FROM {TEMP} WHERE __trid IS NOT NULL GROUP BY __trid "
+             f"HAVING count(*) > 1 AND bool_or({offending}) ORDER BY __trid LIMIT 1")
+    return first, f"SELECT {_cols(obj.columns) or 'NULL'} FROM {hist} WHERE __vto IS NULL AND __rid = ({first})"
 
 
 def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
@@ -508,23 +511,25 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
     joined = f"SELECT *, {' '.join(case)} AS __clause FROM ({_duck_sql(query)})"
 
+    # one action per target row (__one): with the parameter off, Snowflake applies an arbitrary one of the joined
+    # rows. Computed with the joined rows in one statement; the duplicate check reads them all.
+    one = f"{TEMP} WHERE __one"
+
     def steps_for(types: dict[str, str] | None) -> list[str]:
         steps = [
-            f"CREATE OR REPLACE TEMP TABLE {TEMP} AS {joined}",
-            # one action per target row: with the parameter off, Snowflake applies an arbitrary one of the joined rows
-            f"CREATE OR REPLACE TEMP TABLE {TEMP}_one AS SELECT * FROM {TEMP} WHERE __clause >= 0 "
-            f"QUALIFY __trid IS NULL OR row_number() OVER (PARTITION BY __trid ORDER BY __clause) = 1",
+            f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT *, __clause >= 0 AND (__trid IS NULL OR row_number() "
+            f"OVER (PARTITION BY __trid, __clause >= 0 ORDER BY __clause) = 1) AS __one FROM ({joined})",
             f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN "
-            f"(SELECT __trid FROM {TEMP}_one WHERE {in_(upd + dele)})",
+            f"(SELECT __trid FROM {one} AND {in_(upd + dele)})",
         ]
         if upd:
             values = ", ".join(value(i, c, upd, "__u", duck_ident(f"__t{i}"), types) for i, c in enumerate(columns))
             steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
-                         f"SELECT {values}, __trid, {VERSION}, FALSE FROM {TEMP}_one WHERE {in_(upd)}")
+                         f"SELECT {values}, __trid, {VERSION}, FALSE FROM {one} AND {in_(upd)}")
         if ins:
             values = ", ".join(value(i, c, ins, "__i", "NULL", types) for i, c in enumerate(columns))
             steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __vfrom) SELECT {values}, {VERSION} "
-                         f"FROM {TEMP}_one WHERE {in_(ins)}")
+                         f"FROM {one} AND {in_(ins)}")
         return steps
 
     steps = steps_for(None)
@@ -533,12 +538,14 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         # docs (merge, "Duplicate join behavior"): a target row joined by several source rows is nondeterministic
         # when any of them would UPDATE it; several DELETEs (or inserts of duplicates) are deterministic.
         check = _duplicate_check(obj, in_(upd))
-    counts = []
+    # counts from the steps' own results: step 1 ended the updated and deleted rows, step 2 (3) wrote the updates
+    # (the inserts)
+    counts: list[tuple[str, str | int | tuple[int, int]]] = []
     if ins:
-        counts.append(("number of rows inserted", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(ins)}"))
+        counts.append(("number of rows inserted", len(steps) - 1))
     if upd:
-        counts.append(("number of rows updated", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(upd)}"))
+        counts.append(("number of rows updated", 2))
     if dele:
-        counts.append(("number of rows deleted", f"SELECT count(*) FROM {TEMP}_one WHERE {in_(dele)}"))
+        counts.append(("number of rows deleted", (1, 2) if upd else 1))
     return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0, probe=joined,
                    retype=steps_for)
