@@ -353,7 +353,8 @@ def show_views(conn: Connection, sql: str) -> Result:
         return _finish(TERSE_COLUMNS, rows, names, opts)
     rows = [
         (_ltz(conn, o.created_on), o.name.name, "", o.name.database, o.name.schema, OWNER, o.info.get("comment") or "",
-         view_text(o), "true" if o.info.get("secure") else "false", "false", "ROLE", "OFF")
+         view_text(o), "true" if o.info.get("secure") else "false", "false", "ROLE",
+         "ON" if o.info.get("change_tracking") else "OFF")  # a stream on the view turns it on (create-stream)
         for o in views
     ]  # fmt: skip
     return _finish(VIEW_COLUMNS, rows, names, opts)

@@ -6,6 +6,7 @@ HI is computed from the row versions that changed in (LO, HI] only, so its cost 
   before only -> DELETE;  after only -> INSERT;  both -> DELETE + INSERT with METADATA$ISUPDATE = TRUE
 Append-only streams return the first version of each row inserted in (LO, HI] ("as inserted"), ignoring deletes.
 A SHOW_INITIAL_ROWS stream first returns the rows alive at its offset, as inserts.
+A stream on a view reads its view's base tables the same way: see view_streams.py.
 LO and HI are DuckDB variables set just before each run, so translations stay cacheable. The offset moves only when a
 DML statement that read the stream commits: to the transaction's start version (commit_hook).
 CREATE / DROP / SHOW / DESCRIBE / ALTER STREAM live in stream_ddl.py.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from snowsim.emulator import errors, timetravel
+from snowsim.emulator import errors, timetravel, view_streams
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.identifiers import ObjectName, duck_ident, split_name
 from snowsim.emulator.storage import alive_at, history_table
@@ -40,6 +41,11 @@ def variable(stream: ObjectName, what: str) -> str:
     return f"__s{digest}_{what}"
 
 
+def run_value(stream: ObjectName, what: str) -> str:
+    """The SQL expression a stream's relation reads a per-run value through (lo, hi, init; bound by bind())."""
+    return f"getvariable('{variable(stream, what)}')"
+
+
 def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
     """DuckDB SQL for the changes of a table between versions lo and hi (SQL expressions), as a stream returns them.
 
@@ -52,23 +58,26 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
         # inserting transaction committed. Versions a transaction both wrote and ended (vfrom = vto) were never
         # committed table state: an insert then update in one transaction shows the updated values, an insert then
         # delete shows nothing.
-        return (
-            f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM (SELECT *, "
-            f"bool_or(__ins) OVER (PARTITION BY __rid, __vfrom) AS __born FROM {hist} "
-            f"WHERE __vfrom > {lo} AND __vfrom <= {hi}) WHERE __born AND (__vto IS NULL OR __vto > __vfrom)"
-        )
+        return f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM ({inserted_sql(table, lo, hi)})"
 
-    def side(this: str, other: str, action: str) -> str:
-        picked = _select([f"{this}.{c}" for c in cols], action, f"{other}.__rid IS NOT NULL", f"{this}.__rid")
-        return f"SELECT {picked} FROM {this} LEFT JOIN {other} ON {this}.__rid = {other}.__rid"
-
-    # The two range predicates are plain column comparisons so DuckDB's zone maps skip row groups nothing touched.
+    # One scan: of the versions touched in (lo, hi], the one alive at lo ("before", vfrom <= lo) is a DELETE and the
+    # one alive at hi ("after") an INSERT; a row with both is an update (each row has at most one of each). Versions
+    # born and ended inside the interval are neither. (A CTE joined with itself cost DuckDB 2x more to bind.)
+    # The range predicates are plain column comparisons so DuckDB's zone maps skip row groups nothing touched.
+    picked = _select(cols, f"CASE WHEN __vfrom <= {lo} THEN 'DELETE' ELSE 'INSERT' END",
+                     "count(*) OVER (PARTITION BY __rid) = 2", "__rid", quoted_action=False)
     return (
-        f"WITH __touched AS (SELECT * FROM {hist} WHERE (__vfrom > {lo} AND __vfrom <= {hi}) "
-        f"OR (__vto > {lo} AND __vto <= {hi})), "
-        f"__before AS (SELECT * FROM __touched WHERE __vfrom <= {lo}), "
-        f"__after AS (SELECT * FROM __touched WHERE __vfrom > {lo} AND (__vto IS NULL OR __vto > {hi})) "
-        f"{side('__before', '__after', 'DELETE')} UNION ALL {side('__after', '__before', 'INSERT')}"
+        f"SELECT {picked} FROM {hist} WHERE ((__vfrom > {lo} AND __vfrom <= {hi}) OR (__vto > {lo} AND __vto <= {hi})) "
+        f"AND (__vfrom <= {lo} OR __vto IS NULL OR __vto > {hi})"
+    )
+
+
+def inserted_sql(table: CatalogObject, lo: str, hi: str) -> str:
+    """The row versions of the rows inserted in (lo, hi], as inserted (all history columns; see delta_sql)."""
+    return (
+        f"SELECT * FROM (SELECT *, bool_or(__ins) OVER (PARTITION BY __rid, __vfrom) AS __born "
+        f"FROM {history_table(table.name)} WHERE __vfrom > {lo} AND __vfrom <= {hi}) "
+        f"WHERE __born AND (__vto IS NULL OR __vto > __vfrom)"
     )
 
 
@@ -78,30 +87,53 @@ def initial_sql(table: CatalogObject, at: str) -> str:
     return f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM {history_table(table.name)} WHERE {alive_at(at)}"
 
 
-def _select(cols: list[str], action: str, isupdate: str, rid: str) -> str:
-    meta = [f"'{action}'", isupdate, f"CAST({rid} AS VARCHAR)"]
+def _select(cols: list[str], action: str, isupdate: str, rid: str, quoted_action: bool = True) -> str:
+    meta = [f"'{action}'" if quoted_action else action, isupdate, f"CAST({rid} AS VARCHAR)"]
     return ", ".join(cols + [f"{v} AS {duck_ident(m)}" for v, m in zip(meta, _META, strict=True)])
 
 
+def is_on_view(stream: CatalogObject) -> bool:
+    """A stream ON VIEW (its info names the view and the view's base tables instead of one table)."""
+    return "view_id" in stream.info
+
+
 def source_table(catalog, stream: CatalogObject) -> CatalogObject | None:
-    """The table a stream tracks, found by identity (a renamed table keeps its streams; a recreated one does not)."""
+    """The table a stream tracks, found by identity (a renamed table keeps its streams; a recreated one does not).
+
+    For a stream on a view: the view (by identity too).
+    """
+    if is_on_view(stream):
+        return catalog.by_id("VIEW", stream.info["view_id"])
     return catalog.by_id("TABLE", stream.info["table_id"])
 
 
+def tracked_table_ids(stream: CatalogObject) -> list[str]:
+    """The ids of the tables whose row versions a stream reads (its table, or its view's base tables)."""
+    if is_on_view(stream):
+        return [t["id"] for t in stream.info["base_tables"]]
+    return [stream.info["table_id"]]
+
+
+def base_tables(catalog, stream: CatalogObject) -> list[CatalogObject | None]:
+    """The tables a stream reads, None for each one dropped or recreated since the stream was created."""
+    return [catalog.by_id("TABLE", i) for i in tracked_table_ids(stream)]
+
+
 def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Expression:
-    table = source_table(tr.catalog, stream)
-    if table is None:
-        raise base_table_dropped(stream, tr.statement)
+    source = check_sources(tr.catalog, stream, tr.statement)
     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(stream.name.name, quoted=True))
-    lo = f"getvariable('{variable(stream.name, 'lo')}')"
-    hi = f"getvariable('{variable(stream.name, 'hi')}')"
+    lo, hi = run_value(stream.name, "lo"), run_value(stream.name, "hi")
     # Both shapes are in the SQL; the `has`-like flag `init` picks one per run, so the translation stays cacheable
     # when the stream's first consumption clears SHOW_INITIAL_ROWS.
-    init = f"getvariable('{variable(stream.name, 'init')}')"
-    sql = (
-        f"SELECT * FROM ({initial_sql(table, lo)}) WHERE {init} UNION ALL "
-        f"SELECT * FROM ({delta_sql(table, stream.info.get('mode', 'DEFAULT'), lo, hi)}) WHERE NOT {init}"
-    )
+    init = run_value(stream.name, "init")
+    if is_on_view(stream):
+        tables = [t for t in base_tables(tr.catalog, stream) if t is not None]
+        sql = view_streams.relation_sql(tr, stream, source, tables, lo, hi, init)
+    else:
+        sql = (
+            f"SELECT * FROM ({initial_sql(source, lo)}) WHERE {init} UNION ALL "
+            f"SELECT * FROM ({delta_sql(source, stream.info.get('mode', 'DEFAULT'), lo, hi)}) WHERE NOT {init}"
+        )
     return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
 
 
@@ -117,15 +149,45 @@ def _position(statement: str, name: str) -> tuple[int, int]:
     return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1)
 
 
-def base_table_dropped(stream: CatalogObject, statement: str) -> errors.ProgrammingError:
-    """091901 (01000): reading a stream whose table was dropped or recreated (CREATE OR REPLACE TABLE)."""
-    table = ".".join(stream.info.get("table") or ["?"])
+def base_table_dropped(
+    stream: CatalogObject, statement: str, table: list[str] | None = None, kind: str = "Base table"
+) -> errors.ProgrammingError:
+    """091901 (01000): reading a stream whose table was dropped or recreated (CREATE OR REPLACE TABLE).
+
+    A stream on a view "breaks if the source view or underlying tables are dropped or recreated" (docs: create-stream,
+    usage notes); the docs give no text for that case: the table stream's text, naming the view or base table.
+    """
+    name = ".".join(table or stream.info.get("table") or ["?"])
     line, pos = _position(statement, stream.name.name)
     return errors.ProgrammingError(
-        msg=f"Base table '{table}' dropped, cannot read from stream '{stream.name.name}' in line {line} position {pos}",
+        msg=f"{kind} '{name}' dropped, cannot read from stream '{stream.name.name}' in line {line} position {pos}",
         errno=91901,
         sqlstate="01000",
     )
+
+
+def check_sources(catalog, stream: CatalogObject, statement: str) -> CatalogObject:
+    """The stream's table (or view), raising 091901 when it, a nested view or a base table is gone or recreated."""
+    source = source_table(catalog, stream)
+    if not is_on_view(stream):
+        if source is None or stream.info.get("stale"):
+            raise base_table_dropped(stream, statement)
+        return source
+    if source is None:
+        raise base_table_dropped(stream, statement, stream.info["table"], "View")
+    for nested in stream.info.get("views", []):
+        if catalog.by_id("VIEW", nested["id"]) is None:
+            raise base_table_dropped(stream, statement, nested["name"], "View")
+    for base in stream.info["base_tables"]:
+        # by identity, and by the name the view's query reads it through (a table recreated under that name is new)
+        table = catalog.by_id("TABLE", base["id"])
+        named = catalog.get("TABLE", ObjectName(*base["name"]))
+        if table is not None and named is None:
+            # renamed: the view's query no longer finds it, as selecting from the view would not (docs are silent)
+            raise errors.object_does_not_exist(str(ObjectName(*base["name"])), "Table")
+        if table is None or named.info.get("id") != base["id"]:
+            raise base_table_dropped(stream, statement, base["name"])
+    return source
 
 
 def stale_error(stream: CatalogObject) -> errors.ProgrammingError:
@@ -142,13 +204,11 @@ def stale_error(stream: CatalogObject) -> errors.ProgrammingError:
 
 
 def check_readable(conn: Connection, stream: CatalogObject) -> CatalogObject:
-    """The stream's table; raises Snowflake's error when the table is gone/recreated or the stream is stale."""
-    table = source_table(conn.catalog, stream)
-    if table is None or stream.info.get("stale"):
-        raise base_table_dropped(stream, conn.statement_text)
+    """The stream's table (or view); raises Snowflake's error when a source is gone/recreated or the stream is stale."""
+    source = check_sources(conn.catalog, stream, conn.statement_text)
     if is_stale(conn, stream):
         raise stale_error(stream)
-    return table
+    return source
 
 
 # ---- SYSTEM$STREAM_HAS_DATA -----------------------------------------------------------------------------------------
@@ -172,11 +232,12 @@ _has_data_rewrite.applies_to = (exp.Anonymous,)
 REWRITES.append(_has_data_rewrite)
 
 
-def has_data(conn: Connection, stream: CatalogObject, table: CatalogObject) -> bool:
-    """O(1): the table changed after the offset (false positives allowed, never false negatives: docs)."""
+def has_data(conn: Connection, stream: CatalogObject) -> bool:
+    """O(1): a table it reads changed after the offset (false positives allowed, never false negatives: docs)."""
     if stream.info.get("initial_pending"):
         return True
-    return int(table.info.get("last_version", 0)) > int(stream.info["offset"])
+    last = max(int(t.info.get("last_version", 0)) for t in base_tables(conn.catalog, stream) if t is not None)
+    return last > int(stream.info["offset"])
 
 
 def probe(conn: Connection, name: ObjectName) -> str:
@@ -193,8 +254,8 @@ def stream_has_data(conn: Connection, name: ObjectName) -> bool:
     if stream is None:
         raise errors.object_does_not_exist(str(name), "Stream")
     # On a stale stream the docs do not say what the function returns; it raises the stream's error here.
-    table = check_readable(conn, stream)
-    if has_data(conn, stream, table):
+    check_readable(conn, stream)
+    if has_data(conn, stream):
         return True
     now = conn.clock.now()
     previous = datetime.fromisoformat(stream.info["last_consumed"])
@@ -227,18 +288,30 @@ def bind(conn: Connection, streams: list[ObjectName], consume: bool) -> list[str
 
 def is_stale(conn: Connection, stream: CatalogObject) -> bool:
     """Stale once recreated/dropped base table, or once the clock passes its STALE_AFTER (see stale_after())."""
-    if stream.info.get("stale") or source_table(conn.catalog, stream) is None:
+    try:
+        check_sources(conn.catalog, stream, "")
+    except errors.ProgrammingError:
         return True
     return conn.clock.now() > stale_after(conn, stream)
 
 
 def stale_after(conn: Connection, stream: CatalogObject) -> datetime:
-    """Last consumption + max(DATA_RETENTION_TIME_IN_DAYS, MAX_DATA_EXTENSION_TIME_IN_DAYS) (docs: streams-intro)."""
-    table = source_table(conn.catalog, stream)
-    retention = timetravel.parameter(conn, table, "DATA_RETENTION_TIME_IN_DAYS")
-    extension = timetravel.parameter(conn, table, "MAX_DATA_EXTENSION_TIME_IN_DAYS")
+    """Last consumption + max(DATA_RETENTION_TIME_IN_DAYS, MAX_DATA_EXTENSION_TIME_IN_DAYS) (docs: streams-intro).
+
+    A stream on a view is stale once its offset leaves the retention of any of "the underlying tables for a source
+    view" (docs: streams-intro): the earliest of its base tables' limits (derived). For a secure view "the retention
+    period for the underlying tables is not extended automatically to prevent any streams on the secure view from
+    becoming stale" (docs: create-stream, usage notes): DATA_RETENTION_TIME_IN_DAYS alone.
+    """
+    view = source_table(conn.catalog, stream) if is_on_view(stream) else None
+    extended = not (view is not None and view.info.get("secure"))
+    limits = []
+    for table in base_tables(conn.catalog, stream):
+        retention = timetravel.parameter(conn, table, "DATA_RETENTION_TIME_IN_DAYS")
+        extension = timetravel.parameter(conn, table, "MAX_DATA_EXTENSION_TIME_IN_DAYS") if extended else 0
+        limits.append(max(retention, extension))
     base = datetime.fromisoformat(stream.info["last_consumed"])
-    return base + timedelta(days=max(retention, extension))
+    return base + timedelta(days=min(limits))
 
 
 def commit_hook(conn: Connection):

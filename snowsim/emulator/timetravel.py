@@ -225,8 +225,9 @@ def _stream_point(conn: Connection, point: Point, table: CatalogObject) -> int:
         raise errors.ProgrammingError(msg=f"Stream '{value}' not found.", errno=2003, sqlstate="42S02")
     streams.check_readable(conn, stream)
     offset = int(stream.info["offset"])
-    if stream.info.get("table_id") != table.info.get("id"):
-        # Another table's stream only lends its offset as a point in time (docs are silent; derived).
+    if table.info.get("id") not in streams.tracked_table_ids(stream):
+        # Another table's stream only lends its offset as a point in time (docs are silent; derived). A stream on a
+        # view tracks each of the view's base tables.
         if not is_tracked(table) or offset < tracking_since(table):
             raise not_tracked(table.name)
         moment = committed_at(conn, offset)
@@ -302,7 +303,8 @@ def horizon(conn: Connection, table: CatalogObject) -> int:
     moment = conn.clock.now() - timedelta(days=retention_days(conn, table))
     keep = [version_at(conn, moment)]
     for stream in conn.catalog.all("STREAM"):
-        if stream.info.get("table_id") == table.info.get("id") and not streams.is_stale(conn, stream):
+        # a stream on a view holds the history of each of the view's base tables
+        if table.info.get("id") in streams.tracked_table_ids(stream) and not streams.is_stale(conn, stream):
             keep.append(int(stream.info["offset"]))
     return min(keep)
 

@@ -185,7 +185,12 @@ class Translator:
                 obj = self.resolve(table)
                 name, columns = obj.name, _typed(obj.columns)
                 if obj.kind == "STREAM":
-                    source = self.catalog.by_id("TABLE", obj.info["table_id"])
+                    view_id = obj.info.get("view_id")  # a stream on a view has the view's columns
+                    source = (
+                        self.catalog.by_id("VIEW", view_id)
+                        if view_id
+                        else self.catalog.by_id("TABLE", obj.info["table_id"])
+                    )
                     columns = {**(_typed(source.columns) if source else {}), **_typed_map(STREAM_COLUMNS)}
                 if table.args.get("changes") is not None:
                     columns = {**columns, **STREAM_COLUMNS}  # t CHANGES(...) has a stream's columns

@@ -208,13 +208,16 @@ def test_show_initial_rows_returns_the_rows_at_creation_first(cur):
     assert rows(cur, "select id, metadata$action from s2 order by id") == [(10, "DELETE"), (20, "INSERT")]
 
 
-def test_insert_only_and_views_and_clone_are_refused(t):
-    """docs: sql-reference/sql/create-stream - INSERT_ONLY is for external tables; streams on views not emulated."""
+def test_insert_only_clone_and_missing_table_are_refused(t):
+    """docs: sql-reference/sql/create-stream - INSERT_ONLY is for external tables (views: test_views.py); CLONE is not
+    emulated."""
     with pytest.raises(sf.ProgrammingError, match="INSERT_ONLY can only be created on external tables"):
         t.execute("create stream x on table t insert_only = true")
     t.execute("create view vw as select id from t")
-    with pytest.raises(NotSupportedError, match="streams on views"):
-        t.execute("create stream x on view vw")
+    with pytest.raises(sf.ProgrammingError, match="INSERT_ONLY can only be created on external tables"):
+        t.execute("create stream x on view vw insert_only = true")
+    with pytest.raises(NotSupportedError, match="CLONE"):
+        t.execute("create stream x clone s")
     with pytest.raises(sf.ProgrammingError) as info:
         t.execute("create stream x on table nope")
     assert info.value.errno == 2003
