@@ -97,10 +97,15 @@ class Catalog:
 
     def save(self, obj: CatalogObject, structural: bool = True) -> None:
         """Persist changes made to an existing object's info; non-structural changes (offsets) keep cached plans."""
-        version = self.version
-        self.put(obj)
-        if not structural:
-            self.version = version
+        if structural:
+            self.put(obj)
+            return
+        # an offset moved: one UPDATE of the info (a task run consumes streams on every run)
+        self.duck.execute(
+            f"UPDATE {META_SCHEMA}.objects SET info = ? WHERE kind = ? AND database = ? AND schema = ? AND name = ?",
+            [json.dumps(obj.info, default=str), obj.kind, obj.name.database, obj.name.schema, obj.name.name],
+        )
+        self._objects[_key(obj.kind, obj.name)] = obj
 
     def drop(self, kind: str, name: ObjectName) -> None:
         """Forget an object."""
