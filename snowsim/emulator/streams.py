@@ -129,11 +129,13 @@ def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Exp
     if is_on_view(stream):
         tables = [t for t in base_tables(tr.catalog, stream) if t is not None]
         sql = view_streams.relation_sql(tr, stream, source, tables, lo, hi, init)
-    else:
+    elif stream.info.get("show_initial_rows") or stream.info.get("initial_pending"):
         sql = (
             f"SELECT * FROM ({initial_sql(source, lo)}) WHERE {init} UNION ALL "
             f"SELECT * FROM ({delta_sql(source, stream.info.get('mode', 'DEFAULT'), lo, hi)}) WHERE NOT {init}"
         )
+    else:  # DuckDB binds both branches of a UNION: a stream that never shows initial rows reads its changes only
+        sql = delta_sql(source, stream.info.get("mode", "DEFAULT"), lo, hi)
     return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
 
 
