@@ -78,13 +78,12 @@ MACROS: list[str] = [
         THEN length(json_keys(t)) = length(list_distinct(json_keys(t))) ELSE TRUE END""",
     # ---- VARIANT -> scalar ----------------------------------------------------------------------------------
     # VARCHAR: strings unquoted, JSON null -> SQL NULL, floats without trailing zeros (docs: data-type-conversion)
-    r"""CREATE OR REPLACE MACRO sf_variant_text(v) AS CASE json_type(v)
-        WHEN 'VARCHAR' THEN v ->> '$'
-        WHEN 'NULL' THEN NULL
-        WHEN 'DOUBLE' THEN regexp_replace(CAST(json(v) AS VARCHAR), '\.0$', '')
-        WHEN 'OBJECT' THEN CAST(json(v) AS VARCHAR)
-        WHEN 'ARRAY' THEN CAST(json(v) AS VARCHAR)
-        ELSE trim(CAST(v AS VARCHAR), ' ') END""",
+    # (->> gives a string unquoted, a JSON null as NULL, other scalars as their text; few branches: DuckDB binds
+    # this once per VARIANT column a statement reads)
+    r"""CREATE OR REPLACE MACRO sf_variant_text(v) AS CASE
+        WHEN json_type(v) IN ('OBJECT', 'ARRAY') THEN CAST(json(v) AS VARCHAR)
+        WHEN json_type(v) = 'DOUBLE' THEN regexp_replace(CAST(json(v) AS VARCHAR), '\.0$', '')
+        ELSE v ->> '$' END""",
     # the text a numeric conversion parses: booleans are 0/1, strings are parsed (docs: to_decimal, VARIANT input)
     f"""CREATE OR REPLACE MACRO sf_variant_num_text(v, target, prefix := '') AS CASE json_type(v)
         WHEN 'NULL' THEN NULL
