@@ -43,6 +43,8 @@ VIRTUAL_VIEWS: dict[tuple[str, str], tuple[Callable[[Translator, str], str], dic
 TABLE_FUNCTIONS: dict[str, VirtualRelation] = {}
 # Rewrites applied after typing, by node class (functions.py and friends register here).
 REWRITES: list[Callable[[exp.Expression, Translator], exp.Expression]] = []
+# What Translator.query collects in one walk before qualify.
+_FOUND_BEFORE_QUALIFY = (exp.Values, exp.CTE, exp.Table, exp.Parameter)
 # Stream relation builder (streams.py registers it): fn(translator, stream_obj, table_node) -> exp.Expression
 STREAM_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
 # Time-travel relation builder (streams.py): fn(translator, table_obj, table_node) -> exp.Expression
@@ -144,14 +146,15 @@ class Translator:
         """Translate a query (SELECT / set operation / VALUES) in place and return it."""
         if name_outputs:
             _name_projections(tree)
-        # one walk finds what the next two steps need (each walk of a MERGE's tree costs ~0.05 ms)
-        found: dict[type, list[exp.Expression]] = {exp.Values: [], exp.CTE: [], exp.Table: []}
-        for node in tree.find_all(exp.Values, exp.CTE, exp.Table):
-            found[type(node)].append(node)
+        # one walk finds what the next steps need (each walk of a MERGE's tree costs ~0.05 ms)
+        found: dict[type, list[exp.Expression]] = {cls: [] for cls in _FOUND_BEFORE_QUALIFY}
+        for node in tree.find_all(*_FOUND_BEFORE_QUALIFY):
+            found[next(cls for cls in _FOUND_BEFORE_QUALIFY if isinstance(node, cls))].append(node)
         _name_values_columns(found[exp.Values])
         schema = self._resolve_tables(found[exp.CTE], found[exp.Table])
         tree = self._qualify(tree, schema)
-        return self._physical(self.rewrite(tree))
+        # qualify copies session variables ($name) at most (alias expansion), it never makes one
+        return self._physical(self.rewrite(tree, absent=() if found[exp.Parameter] else (exp.Parameter,)))
 
     def expression(self, node: exp.Expression, sources: dict[str, ObjectName] | None = None) -> exp.Expression:
         """Translate a scalar expression that refers to the given sources (alias -> object), e.g. a MERGE SET value."""
@@ -163,23 +166,29 @@ class Translator:
         out = self.query(select, name_outputs=False)
         return out.expressions[0].unalias()
 
-    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+    def rewrite(self, tree: exp.Expression, absent: tuple[type, ...] = ()) -> exp.Expression:
         """Apply the registered Snowflake-semantics rewrites bottom-up.
 
         A rewrite may declare `applies_to` (node classes): it is then called on those nodes only, not on every node of
         the tree as a transform pass would (most statements have no session variable or SYSTEM$ call, and each
         transform pass costs ~0.1 ms on a MERGE); it must not change the tree in place, only return replacements.
+        `absent`: node classes the caller knows the tree has none of; passes over only those are skipped until a pass
+        changes the tree.
         """
         found: tuple | None = None  # (classes, nodes) of the last pass, when it replaced none of them
         for fn in REWRITES:
             wanted = getattr(fn, "applies_to", None)
             if wanted is None:
                 tree = tree.transform(fn, self, copy=False)
-                found = None
+                found, absent = None, ()
+                continue
+            if absent and all(cls in absent for cls in wanted):
                 continue
             nodes = found[1] if found is not None and found[0] == wanted else list(tree.find_all(*wanted, bfs=False))
             tree, changed = _replace_each(tree, nodes, fn, self)
             found = None if changed else (wanted, nodes)
+            if changed:
+                absent = ()
         return tree
 
     def _resolve_tables(self, ctes_found: list[exp.CTE], tables: list[exp.Table]) -> MappingSchema:
