@@ -188,6 +188,7 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     selects = list(getattr(query, "selects", []))
     src_kinds = [_kinds_one(p) for p in selects] if len(selects) == len(given) else [UNKNOWN] * len(given)
     defaults = {col.name: _default(tr, col) for col in columns if col.name not in given}
+    overwrite = bool(tree.args.get("overwrite"))  # (steps_for keeps no tree node: see plan_merge)
     hist = history_table(obj.name)
 
     def steps_for(types: dict[str, str] | None) -> list[str]:
@@ -202,7 +203,7 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
                 continue
             node = exp.column(name, table="__src", quoted=True)
             exprs.append(coerce(node, col, written, src_kinds[given.index(col.name)]).sql(dialect="duckdb"))
-        steps = [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"] if tree.args.get("overwrite") else []
+        steps = [f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL"] if overwrite else []
         # The version is the first `?`, ahead of the user's placeholders inside the source query.
         steps.append(
             f"INSERT INTO {hist} (__vfrom{', ' if columns else ''}{_cols(columns)}) "
@@ -487,9 +488,13 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     merge_kinds = _kinds(query)
     table = obj.name.name
 
+    # the plan keeps steps_for (and so value) until its first run: names only, no tree nodes (a node keeps its
+    # whole statement tree alive through its parents)
+    sets_of = [set(cl.sets) for cl in clauses]
+
     def value(i: int, c: Column, ks: list[int], prefix: str, fallback: str, types: dict[str, str] | None) -> str:
-        names = [f"{prefix}{k}_{i}" for k in ks if (prefix == "__i" or c.name in clauses[k].sets)]
-        picked = [k for k in ks if (prefix == "__i" or c.name in clauses[k].sets)]
+        picked = [k for k in ks if (prefix == "__i" or c.name in sets_of[k])]
+        names = [f"{prefix}{k}_{i}" for k in picked]
         if types is not None:  # each branch converted from its own DuckDB type
             parts = [f"WHEN {k} THEN {typed_write(duck_ident(n), types[n], c, table)}"
                      for k, n in zip(picked, names, strict=True)]
