@@ -24,7 +24,7 @@ from snowsim.emulator.storage import history_table
 from snowsim.emulator.translate import Translation, Translator, _duck_sql
 from snowsim.emulator.types import is_semi_structured
 from snowsim.emulator.variables import bind_sql
-from snowsim.emulator.write_types import coerce, describe, typed_write, write_sql
+from snowsim.emulator.write_types import coerce, describe, param_signature, typed_write, write_sql
 
 if TYPE_CHECKING:
     from snowsim.emulator.connection import Connection
@@ -48,10 +48,11 @@ class DmlPlan:
     params_in: int = 0  # index of the step that takes the user's parameters
     cleanup: list[str] = field(default_factory=list)
     version_param: bool = False  # the params step takes the version as its first `?` (no SET VARIABLE round trip)
-    # Write steps rebuilt from DuckDB's types of the values on the first run (write_types.py): `probe` is the SQL
-    # whose DESCRIBE gives them, `retype` the steps for those types.
+    # Write steps rebuilt from DuckDB's types of the values (write_types.py), once per plan and kind of bound
+    # parameters: `probe` is the SQL whose DESCRIBE gives the types, `retype` the steps for those types.
     probe: str | None = None
     retype: Callable[[dict[str, str]], list[str]] | None = None
+    typed: dict[tuple, list[str]] = field(default_factory=dict)
     writes = True
 
     @property
@@ -64,11 +65,10 @@ class DmlPlan:
         version = conn.txns.write_version(self.target)
         values = conn.run_values(self.translation, dml=True)
         duck = conn.duck
-        if self.retype is not None:
-            self._retype(duck, values, params)
+        steps = self._typed_steps(duck, values, params) if self.retype is not None else self.steps
         try:
             done: list[int] = []  # each step's row count
-            for i, step in enumerate(self.steps):
+            for i, step in enumerate(steps):
                 step = bind_sql(step, values)
                 if i == self.params_in and self.version_param:
                     rows = duck.execute(step, [version, *params]).fetchall()
@@ -99,12 +99,14 @@ class DmlPlan:
         raise errors.ProgrammingError(
             msg=f"Duplicate row detected during DML action\nRow Values: {values_text}", errno=100090, sqlstate="42P18")
 
-    def _retype(self, duck, values: dict[str, str], params: list) -> None:
-        retype, self.retype = self.retype, None  # once per plan
-        if params:
-            return  # a bound parameter's type may differ from run to run: keep the conversions for any type
-        types = describe(duck, bind_sql(self.probe, values))
-        self.steps = retype(types)
+    def _typed_steps(self, duck, values: dict[str, str], params: list) -> list[str]:
+        key = param_signature(params)
+        steps = self.typed.get(key)
+        if steps is None:
+            if len(self.typed) >= 8:
+                return self.steps  # parameters of ever new types: the conversions for any type
+            steps = self.typed[key] = self.retype(describe(duck, bind_sql(self.probe, values), params))
+        return steps
 
 
 def _plain(value: object) -> object:

@@ -12,6 +12,7 @@ when it already has the column's storage type.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 
 import duckdb
@@ -81,12 +82,28 @@ def _parse(column_type: str) -> exp.DataType:
     return parse_type(column_type)
 
 
-def describe(duck: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
-    """Column name -> DuckDB type of a query's result.
+def describe(duck: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> dict[str, str]:
+    """Column name -> DuckDB type of a query's result (with the run's bound parameters, if any).
 
     A query DuckDB cannot bind raises here as the statement itself would (and aborts its transaction the same way).
     """
-    return {name: str(dtype).upper() for name, dtype, *_ in duck.execute(f"DESCRIBE {sql}").fetchall()}
+    rows = duck.execute(f"DESCRIBE {sql}", params or None).fetchall()
+    return {name: str(dtype).upper() for name, dtype, *_ in rows}
+
+
+def param_signature(params: list) -> tuple:
+    """What decides the DuckDB types of bound parameters: their Python types, and the size of numbers (an int
+    binds as INTEGER or BIGINT or HUGEINT, a Decimal as DECIMAL(p, s) of its digits)."""
+    out = []
+    for value in params:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            out.append(type(value))
+        elif isinstance(value, int):
+            out.append((int, 0 if -(2**31) <= value < 2**31 else 1 if -(2**63) <= value < 2**63 else 2))
+        else:
+            t = value.as_tuple()
+            out.append((Decimal, len(t.digits), t.exponent))
+    return tuple(out)
 
 
 def _digits(duck: str) -> tuple[int, int] | None:
