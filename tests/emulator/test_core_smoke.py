@@ -55,3 +55,13 @@ def test_stream_consumed_only_on_commit(cur):
     cur.execute("insert into tgt select id from s")
     cur.execute("select count(*) from s")
     assert cur.fetchone() == (0,)
+
+
+def test_duckdb_runs_one_thread_without_window_self_join_unless_told(monkeypatch):
+    """The emulator's DuckDB settings (connection.duck_config; README "Performance"): SNOWSIM_THREADS overrides."""
+    setting = "select current_setting('threads'), current_setting('disabled_optimizers')"
+    with connect() as conn:
+        assert conn.duck.execute(setting).fetchone() == (1, "window_self_join")
+    monkeypatch.setenv("SNOWSIM_THREADS", "2")
+    with connect() as conn:
+        assert conn.duck.execute(setting).fetchone()[0] == 2
