@@ -185,7 +185,9 @@ def task_table_function_query(conn: Connection, sql: str) -> Result:
         raise errors.not_supported("this use of a task table function", sql)
     for hook in before_query:
         hook(conn)
-    history.create_tables(conn.duck)
+    if not getattr(conn, "task_tables_ready", False):  # once per connection (3 statements, ~1 ms, every poll)
+        history.create_tables(conn.duck)
+        conn.task_tables_ready = True
     now = conn.clock.now()
     conn.duck.execute(f"SET VARIABLE {history.CLOCK_VARIABLE} = TIMESTAMP '{now.isoformat(sep=' ')}'")
     plan = conn.plan_for(rewritten)
