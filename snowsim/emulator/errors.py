@@ -84,11 +84,35 @@ def not_supported(construct: str, statement: str, position: int | None = None) -
 # The cursor turns such messages back into the connector's classes; see translate_duckdb_error().
 RUNTIME_ERROR_PREFIX = "SF#"
 JSON_ERROR_MARKER = "<PARSE_JSON input>"  # macros.py raises 100069 with the raw text after it
+# macros.py raises a failed VARIANT -> NUMBER conversion as <marker><prefix>\x1f<the value's JSON text>; the code and
+# message are chosen here (binding the three messages into every statement casting a VARIANT cost more than the cast)
+VARIANT_NUMBER_MARKER = "<VARIANT to NUMBER>"
 
 
 def runtime_marker(errno: int, sqlstate: str, text: str) -> str:
     """The text a DuckDB macro passes to error() so the cursor can re-raise it as Snowflake would."""
     return f"{RUNTIME_ERROR_PREFIX}{errno}|{sqlstate}|{text}"
+
+
+def _variant_number_error(value: str) -> tuple[str, str, str]:
+    """Snowflake's error for a VARIANT (JSON text `value`, not null or boolean) that does not convert to NUMBER.
+
+    docs: sql-reference/functions/to_decimal (100038 not recognized, 100039 out of range) and data-type-conversion
+    (an object or array does not convert: 100071). A number reaching here did not fit; a string is judged like
+    TRY_CAST(s AS DOUBLE), which Python's float() matches (checked against DuckDB for spaces, signs, exponents,
+    inf/nan, underscores).
+    """
+    import json
+
+    parsed = json.loads(value)
+    if isinstance(parsed, (dict, list)):
+        return "100071", "22000", f"Failed to cast variant value {value} to FIXED"
+    text = parsed if isinstance(parsed, str) else value.strip()
+    try:
+        float(text)
+    except ValueError:
+        return "100038", "22018", f"Numeric value '{text}' is not recognized"
+    return "100039", "22003", f"Numeric value '{text}' is out of range"
 
 
 def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
@@ -108,6 +132,10 @@ def translate_duckdb_error(exc: Exception, statement: str) -> sf.Error:
             from snowsim.emulator.json_errors import parse_json_message
 
             text = parse_json_message(text[len(JSON_ERROR_MARKER) :])
+        elif text.startswith(VARIANT_NUMBER_MARKER):
+            prefix, _, value = text[len(VARIANT_NUMBER_MARKER) :].partition("\x1f")
+            errno, sqlstate, text = _variant_number_error(value)
+            text = prefix + text
         cls = IntegrityError if int(errno) == 100072 else ProgrammingError
         return cls(msg=text, errno=int(errno), sqlstate=sqlstate)
     first = _first_line(message)

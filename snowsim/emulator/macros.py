@@ -15,7 +15,7 @@ import re
 
 import duckdb
 
-from snowsim.emulator.errors import JSON_ERROR_MARKER
+from snowsim.emulator.errors import JSON_ERROR_MARKER, VARIANT_NUMBER_MARKER
 
 
 def _err(errno: int, sqlstate: str, message_sql: str, prefixed: bool = True) -> str:
@@ -100,11 +100,12 @@ MACROS: list[str] = [
         WHEN s IS NULL THEN NULL
         WHEN TRY_CAST(s AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
         ELSE {_err(100039, '22003', "'Numeric value ' || " + _q('s') + " || ' is out of range'")} END""",
-    # VARIANT -> NUMBER when TRY_CAST of its text failed: JSON null, booleans (1/0), or the conversion's error
-    """CREATE OR REPLACE MACRO sf_variant_number_rest(v, prefix := '') AS CASE
+    # VARIANT -> NUMBER when TRY_CAST of its text failed: JSON null, booleans (1/0), or the conversion's error,
+    # worded by errors.translate_duckdb_error from the value (see VARIANT_NUMBER_MARKER)
+    f"""CREATE OR REPLACE MACRO sf_variant_number_rest(v, prefix := '') AS CASE
         WHEN v IS NULL OR json_type(v) = 'NULL' THEN NULL
         WHEN json_type(v) = 'BOOLEAN' THEN CASE WHEN CAST(v AS VARCHAR) = 'true' THEN 1 ELSE 0 END
-        ELSE sf_check_number(sf_variant_num_text(v, 'FIXED', prefix := prefix), NULL, prefix := prefix) END""",
+        ELSE error('SF#100038|22018|{VARIANT_NUMBER_MARKER}' || prefix || chr(31) || CAST(v AS VARCHAR)) END""",
     f"""CREATE OR REPLACE MACRO sf_text_to_double(s, prefix := '') AS CASE
         WHEN s IS NULL THEN NULL
         WHEN TRY_CAST(trim(s) AS DOUBLE) IS NULL THEN {_err(100038, '22018', "'Numeric value ' || " + _q('s') + " || ' is not recognized'")}
