@@ -200,3 +200,11 @@ def test_nested_conversions_stay_fast(cur):
     got = value(cur, "select count(parse_json('{\"t\": \"2024-01-0' || (seq4() % 9 + 1) || ' 10:00:00\"}'):t::timestamp) "
                      "from table(generator(rowcount => 2000))")
     assert got == 2000
+
+
+def test_json_number_too_wide_is_100039_with_its_text(cur):
+    """docs: to_decimal - a VARIANT number that does not fit the target is 100039 with the number as written."""
+    err = failure(cur, "select parse_json('1e5')::number(3, 1)")
+    assert (err.errno, err.sqlstate, err.raw_msg) == (100039, "22003", "Numeric value '1e5' is out of range")
+    err = failure(cur, "select parse_json('{\"a\": [1, 2]}'):a::number")
+    assert (err.errno, err.sqlstate, err.raw_msg) == (100071, "22000", "Failed to cast variant value [1,2] to FIXED")
