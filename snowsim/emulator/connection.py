@@ -278,7 +278,11 @@ def duck_config() -> dict[str, Any]:
     across threads for statements that touch a few hundred rows: together 2x faster. SNOWSIM_THREADS=N gives
     DuckDB N threads back for large loads.
     """
-    return {"threads": int(os.environ.get("SNOWSIM_THREADS", "1")), "disabled_optimizers": "window_self_join"}
+    threads = os.environ.get("SNOWSIM_THREADS", "1")
+    if not threads.isdigit() or int(threads) < 1:
+        # not a Snowflake error: snowsim's own setting, so no Snowflake error code
+        raise errors.ProgrammingError(msg=f"SNOWSIM_THREADS must be a whole number of threads (1 or more), not {threads!r}")
+    return {"threads": int(threads), "disabled_optimizers": "window_self_join"}
 
 
 def connect(**kwargs: Any) -> Connection:

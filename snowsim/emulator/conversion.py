@@ -8,7 +8,6 @@ Errors come from the macros in macros.py with Snowflake's codes (100038 not reco
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -248,19 +247,6 @@ def on_write(node: exp.Expression, column_type: str, table: str, column: str) ->
         ifs.append(exp.If(this=template(f"typeof({{0}}) = '{duck_name}'", fast_copy(node)), true=converted))
     # the other branches must bind for every input type too: the column's own type, as DuckDB's insert would cast
     return exp.Case(ifs=ifs, default=cast(node, duck_type(column_type), target))
-
-
-def on_write_sql(sql: str, column_type: str, table: str, column: str) -> str:
-    """on_write for DuckDB SQL text (MERGE builds its values as text)."""
-    return _on_write_template(column_type, table, column).replace(_HOLE, f"({sql})")
-
-
-_HOLE = "__sf_on_write_value"
-
-
-@lru_cache(maxsize=1024)
-def _on_write_template(column_type: str, table: str, column: str) -> str:
-    return on_write(exp.column(_HOLE), column_type, table, column).sql(dialect="duckdb")
 
 
 # ---- CAST / :: / TRY_CAST ----------------------------------------------------------------------------------

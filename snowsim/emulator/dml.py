@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from snowsim.emulator import conversion, errors
+from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
@@ -200,7 +200,7 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
                 exprs.append(coerce(defaults[col.name].copy(), col, written, kind(defaults[col.name])).sql("duckdb"))
                 continue
             name = f"__c{given.index(col.name)}"
-            if types is not None and written and name in types:
+            if types is not None and name in types:
                 exprs.append(typed_write(f'"__src".{duck_ident(name)}', types[name], col, written))
                 continue
             node = exp.column(name, table="__src", quoted=True)
@@ -511,9 +511,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         if fallback != "NULL":
             found.add(merge_kinds.get(fallback.strip('"'), UNKNOWN))
         found.discard(NULL)
-        if len(found) == 1 and UNKNOWN not in found:
-            return write_sql(f"({expr})", c.type, c.name, obj.name.name, found.pop())
-        return conversion.on_write_sql(expr, c.type, obj.name.name, c.name)
+        return write_sql(expr, c.type, c.name, table, found.pop() if len(found) == 1 else UNKNOWN)
 
     strict = tr.session.flag("ERROR_ON_NONDETERMINISTIC_MERGE")
     joined = f"SELECT *, {' '.join(case)} AS __clause FROM ({_duck_sql(query)})"

@@ -58,14 +58,14 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
         # inserting transaction committed. Versions a transaction both wrote and ended (vfrom = vto) were never
         # committed table state: an insert then update in one transaction shows the updated values, an insert then
         # delete shows nothing.
-        return f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM ({inserted_sql(table, lo, hi)})"
+        return f"SELECT {_select(cols, _INSERT, 'FALSE', '__rid')} FROM ({inserted_sql(table, lo, hi)})"
 
     # One scan: of the versions touched in (lo, hi], the one alive at lo ("before", vfrom <= lo) is a DELETE and the
     # one alive at hi ("after") an INSERT; a row with both is an update (each row has at most one of each). Versions
     # born and ended inside the interval are neither. (A CTE joined with itself cost DuckDB 2x more to bind.)
     # The range predicates are plain column comparisons so DuckDB's zone maps skip row groups nothing touched.
     picked = _select(cols, f"CASE WHEN __vfrom <= {lo} THEN 'DELETE' ELSE 'INSERT' END",
-                     "count(*) OVER (PARTITION BY __rid) = 2", "__rid", quoted_action=False)
+                     "count(*) OVER (PARTITION BY __rid) = 2", "__rid")
     return (
         f"SELECT {picked} FROM {hist} WHERE ((__vfrom > {lo} AND __vfrom <= {hi}) OR (__vto > {lo} AND __vto <= {hi})) "
         f"AND (__vfrom <= {lo} OR __vto IS NULL OR __vto > {hi})"
@@ -84,11 +84,15 @@ def inserted_sql(table: CatalogObject, lo: str, hi: str) -> str:
 def initial_sql(table: CatalogObject, at: str) -> str:
     """SHOW_INITIAL_ROWS: the rows alive at the offset, as inserts with METADATA$ISUPDATE FALSE (docs: create-stream)."""
     cols = [duck_ident(c) for c in table.column_names()]
-    return f"SELECT {_select(cols, 'INSERT', 'FALSE', '__rid')} FROM {history_table(table.name)} WHERE {alive_at(at)}"
+    return f"SELECT {_select(cols, _INSERT, 'FALSE', '__rid')} FROM {history_table(table.name)} WHERE {alive_at(at)}"
 
 
-def _select(cols: list[str], action: str, isupdate: str, rid: str, quoted_action: bool = True) -> str:
-    meta = [f"'{action}'" if quoted_action else action, isupdate, f"CAST({rid} AS VARCHAR)"]
+_INSERT = "'INSERT'"
+
+
+def _select(cols: list[str], action: str, isupdate: str, rid: str) -> str:
+    # action, isupdate: SQL expressions
+    meta = [action, isupdate, f"CAST({rid} AS VARCHAR)"]
     return ", ".join(cols + [f"{v} AS {duck_ident(m)}" for v, m in zip(meta, _META, strict=True)])
 
 

@@ -67,7 +67,7 @@ def coerce(node: exp.Expression, col: Column, table: str | None = None, src: str
 
 
 def write_sql(sql: str, column_type: str, column: str, table: str, src: str) -> str:
-    """coerce() for DuckDB SQL text (plans build their write steps as text)."""
+    """coerce() for DuckDB SQL text (plans build their write steps as text); src UNKNOWN: a CASE on typeof()."""
     return _template(column_type, column, table, src).replace(_HOLE, f"({sql})")
 
 
@@ -132,6 +132,4 @@ def typed_write(sql: str, duck: str, col: Column, table: str) -> str:
         digits, scale = _digits(duck)
         if digits - scale <= p - s:
             return f"CAST({sql} AS DECIMAL({p},{s}))"  # it fits; DuckDB rounds a longer fraction as Snowflake does
-    if src == UNKNOWN:
-        return conversion.on_write_sql(sql, col.type, table, col.name)
     return write_sql(sql, col.type, col.name, table, src)

@@ -65,3 +65,6 @@ def test_duckdb_runs_one_thread_without_window_self_join_unless_told(monkeypatch
     monkeypatch.setenv("SNOWSIM_THREADS", "2")
     with connect() as conn:
         assert conn.duck.execute(setting).fetchone()[0] == 2
+    monkeypatch.setenv("SNOWSIM_THREADS", "many")
+    with pytest.raises(sf.ProgrammingError, match="SNOWSIM_THREADS must be a whole number"):
+        connect()

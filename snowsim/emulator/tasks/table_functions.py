@@ -185,9 +185,8 @@ def task_table_function_query(conn: Connection, sql: str) -> Result:
         raise errors.not_supported("this use of a task table function", sql)
     for hook in before_query:
         hook(conn)
-    if not getattr(conn, "task_tables_ready", False):  # once per connection (3 statements, ~1 ms, every poll)
+    if conn.scheduler is None:  # a scheduler created them with its History (3 statements, ~1 ms, on every poll)
         history.create_tables(conn.duck)
-        conn.task_tables_ready = True
     now = conn.clock.now()
     conn.duck.execute(f"SET VARIABLE {history.CLOCK_VARIABLE} = TIMESTAMP '{now.isoformat(sep=' ')}'")
     plan = conn.plan_for(rewritten)
