@@ -22,6 +22,7 @@ from snowsim.emulator.macros import install_macros
 from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
 from snowsim.emulator.session import Session
+from snowsim.emulator.speculation import is_slow_path
 from snowsim.emulator.splitter import split_statements
 from snowsim.emulator.storage import Storage
 from snowsim.emulator.transactions import Transactions
@@ -62,6 +63,7 @@ class Connection:
         self.next_query_number = itertools.count(1).__next__  # numbers statements; see query_ids.query_id_text
         self._closed = False
         self.statement_text = ""
+        self.fast_macros = False  # plans run with the macros' stand-ins (speculation.py) while set
         self.warehouse = ignored.get("warehouse")
         self.session.warehouse = normalize(self.warehouse) if self.warehouse else None
         install_macros(self.duck)
@@ -214,12 +216,27 @@ class Connection:
             p = self.plan_for(sql)
         else:
             self._plans.move_to_end(key)
+        if p.writes and self.txns.current is None and not session.flag("AUTOCOMMIT"):
+            self.txns.begin()
+        if getattr(p, "speculate", False):
+            # First with the macros' cheap stand-ins; a value only the full macros decide rolls the statement back
+            # (statement() does, as for any error) and the plan keeps the full macros from then on (speculation.py).
+            self.fast_macros = True
+            try:
+                return self._run_plan(p, params, query_id)
+            except Exception as exc:
+                if not is_slow_path(exc):
+                    raise
+                p.speculate = False
+            finally:
+                self.fast_macros = False
+        return self._run_plan(p, params, query_id)
+
+    def _run_plan(self, p: Any, params: list[Any], query_id: int | str) -> Result:
         if not p.writes:
             return p.run(self, params)
         if type(query_id) is int:
             query_id = query_id_text(query_id)
-        if self.txns.current is None and not session.flag("AUTOCOMMIT"):
-            self.txns.begin()
         with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):
             return p.run(self, params)
 

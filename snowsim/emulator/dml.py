@@ -19,6 +19,7 @@ from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
+from snowsim.emulator.speculation import fast_sql
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, kind
 from snowsim.emulator.storage import history_table
 from snowsim.emulator.translate import Translation, Translator, _duck_sql
@@ -53,6 +54,7 @@ class DmlPlan:
     probe: str | None = None
     retype: Callable[[dict[str, str]], list[str]] | None = None
     typed: dict[tuple, list[str]] = field(default_factory=dict)
+    speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
     writes = True
 
     @property
@@ -66,6 +68,8 @@ class DmlPlan:
         values = conn.run_values(self.translation, dml=True)
         duck = conn.duck
         steps = self._typed_steps(duck, values, params) if self.retype is not None else self.steps
+        if conn.fast_macros:
+            steps = [fast_sql(step) for step in steps]
         try:
             done: list[int] = []  # each step's row count
             for i, step in enumerate(steps):

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from snowsim.emulator import ddl, dml, errors
 from snowsim.emulator.results import Result, shape
+from snowsim.emulator.speculation import fast_sql
 from snowsim.emulator.translate import Translation, parse
 from snowsim.emulator.variables import bind_sql
 
@@ -44,10 +45,12 @@ class QueryPlan:
     translation: Translation
     writes = False
     _shape: tuple | None = None  # result metadata, computed on the first run (a translation's types are fixed)
+    speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        sql = bind_sql(self.translation.sql, conn.run_values(self.translation, dml=False))
+        template = fast_sql(self.translation.sql) if conn.fast_macros else self.translation.sql
+        sql = bind_sql(template, conn.run_values(self.translation, dml=False))
         cur = conn.duck.execute(sql, params) if params else conn.duck.execute(sql)
         if self._shape is None:
             desc = cur.description

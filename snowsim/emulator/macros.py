@@ -15,6 +15,7 @@ import re
 
 import duckdb
 
+from snowsim.emulator import speculation
 from snowsim.emulator.errors import JSON_ERROR_MARKER, VARIANT_NUMBER_MARKER
 
 
@@ -365,6 +366,7 @@ def install_macros(duck: duckdb.DuckDBPyConnection) -> None:
         # others stay where they are (array_to_string's separator must stay a constant, not a lambda variable)
         only = None if bind_arguments(original) != original else _repeated(sql)
         duck.execute(bind_arguments(sql.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"), only))
+    speculation.install(duck)
 
 
 def _repeated(sql: str) -> set[str]:
