@@ -34,6 +34,9 @@ STAND_INS: dict[str, tuple[str, str]] = {
     "sf_parse_json": ("s", f"""CASE WHEN json_valid(s) AND json_type(TRY_CAST(s AS JSON)) = 'OBJECT'
             AND length(json_keys(TRY_CAST(s AS JSON))) = length(list_distinct(json_keys(TRY_CAST(s AS JSON))))
         THEN json(TRY_CAST(s AS JSON)) WHEN s IS NOT NULL THEN {_SLOW} END"""),
+    # VARIANT -> VARCHAR: `->>` gives strings unquoted, other scalars and containers as their minified text; only a
+    # float's trailing '.0' differs (the full macro strips it), so text ending so takes the full path.
+    "sf_variant_text": ("v", f"CASE WHEN ends_with(v ->> '$', '.0') THEN {_SLOW} ELSE v ->> '$' END"),
     # Called after TRY_CAST of the value's text to the NUMBER failed (conversion.py): only a SQL or JSON null is decided.
     "sf_variant_number_rest": ("v, prefix := ''", f"CASE WHEN (v ->> '$') IS NOT NULL THEN {_SLOW} END"),
 }

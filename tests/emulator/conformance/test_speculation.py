@@ -93,6 +93,13 @@ def test_variant_to_number_stand_in_agrees(duck, value):
                  "CAST(sf_variant_number_rest(CAST(x AS JSON)) AS DECIMAL(12, 2)))", json.dumps(value))
 
 
+@_SETTINGS
+@given(_JSON)
+def test_variant_to_text_stand_in_agrees(duck, value):
+    """docs: data-type-conversion - VARIANT to VARCHAR: strings unquoted, floats without a trailing .0, containers."""
+    _check(duck, "sf_variant_text(CAST(x AS JSON))", json.dumps(value))
+
+
 _DOCUMENTS = st.one_of(
     _JSON.map(json.dumps),
     st.dictionaries(st.text(max_size=3), _SCALARS, max_size=4).map(lambda d: json.dumps(d, indent=2)),
@@ -115,6 +122,8 @@ def test_stand_ins_decide_the_common_case(duck):
     assert _check(duck, "sf_text_to_ntz(x)", "2026-01-05 09:30:31.920")
     assert _check(duck, "sf_variant_to_ntz(CAST(x AS JSON))", '"2026-01-05T09:29:40.938"')
     assert _check(duck, "sf_parse_json(x)", '{"event_id": "e1", "payload": {"quantity": 12, "total_amount": 312.0}}')
+    assert _check(duck, "sf_variant_text(CAST(x AS JSON))", '"ORD-00003775"')
+    assert _check(duck, "sf_variant_text(CAST(x AS JSON))", '{"city": "Laine-sur-Mer", "n": [1, 2.5]}')
     assert not _check(duck, "sf_variant_to_ntz(CAST(x AS JSON))", "1700000000")  # an epoch: the full macro
 
 
@@ -122,7 +131,8 @@ def test_rewrite_leaves_string_literals_and_other_macros_alone():
     sql = "SELECT SF_PARSE_JSON(a), sf_try_parse_json(b), 'sf_parse_json(c)', Sf_Variant_To_Ntz (d) FROM t"
     assert fast_sql(sql) == ("SELECT sf_fast_parse_json(a), sf_try_parse_json(b), 'sf_parse_json(c)', "
                              "sf_fast_variant_to_ntz (d) FROM t")
-    assert set(STAND_INS) == {"sf_variant_to_ntz", "sf_text_to_ntz", "sf_parse_json", "sf_variant_number_rest"}
+    assert set(STAND_INS) == {"sf_variant_to_ntz", "sf_text_to_ntz", "sf_parse_json", "sf_variant_number_rest",
+                              "sf_variant_text"}
     assert stand_in("sf_parse_json") == "sf_fast_parse_json"
 
 
