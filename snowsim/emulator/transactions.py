@@ -8,7 +8,8 @@ An explicit transaction writes a marker row in _snowsim.open_txns with its first
 commit hooks (streams move their offsets to the transaction's start version) in one DuckDB transaction; ROLLBACK, or
 recovery after a crash, deletes the row versions written under a version that still has a marker.
 Commit times (for AT(TIMESTAMP => ...)) are buffered and flushed to _snowsim.versions in batches: after a crash the
-last few commit times may be missing, never data.
+last few commit times may be missing, never data. On an in-memory database (nothing to recover) the stream offsets the
+commit hooks save are written with them (Catalog.flush), not in every commit.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ class Transactions:
                     obj.info["last_change"] = now.isoformat()
 
     def flush(self) -> None:
-        """Write buffered commit times to _snowsim.versions (time travel by timestamp reads them)."""
+        """Write buffered commit times to _snowsim.versions (time travel by timestamp reads them) and catalog state."""
+        self.catalog.flush()
         if self._pending_versions:
             # one statement, passed column-wise: executemany runs one INSERT per row (~0.6 ms each, 256 at a time)
             versions, times, query_ids = (list(c) for c in zip(*self._pending_versions, strict=True))
