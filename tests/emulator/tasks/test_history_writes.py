@@ -1,0 +1,46 @@
+"""How buffered task history reaches TASK_HISTORY: rows changed after a read, and the next SCHEDULED runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+
+def utc(value):
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def test_a_run_changed_after_it_was_read_shows_once_with_its_final_state(conn, sql):
+    """docs: parameters SUSPEND_TASK_AFTER_NUM_FAILURES - the failed run becomes FAILED_AND_AUTO_SUSPENDED when the
+    graph run ends, after TASK_HISTORY already showed it as FAILED."""
+    sql("create task r schedule = '1 minute' suspend_task_after_num_failures = 1 as select 1",
+        "create task bad after r as select * from nope", "create task slow after r as select 2",
+        "alter task bad resume", "alter task slow resume", "alter task r resume")
+    conn.scheduler.durations = {"SLOW": timedelta(minutes=3)}
+    conn.advance(minutes=1, seconds=30)
+    assert sql.history("name, state", "state <> 'SCHEDULED'") == [
+        ("R", "SUCCEEDED"), ("BAD", "FAILED"), ("SLOW", "EXECUTING"),
+    ]
+    conn.advance(minutes=3)  # SLOW ends: the graph run fails and the root is suspended
+    assert sql.history("name, state, attempt_number", "name <> 'R'") == [
+        ("BAD", "FAILED_AND_AUTO_SUSPENDED", 1), ("SLOW", "SUCCEEDED", 1),
+    ]
+    assert sql("select root_task_name, state from table(information_schema.complete_task_graphs())") == [
+        ("R", "FAILED")
+    ]
+
+
+def test_the_next_scheduled_run_follows_reads_suspend_and_resume(conn, sql, start):
+    """docs: functions/task_history - the next SCHEDULED run of a started root; none while it is suspended."""
+    sql("create task r schedule = '2 minutes' as select 1", "alter task r resume")
+    conn.advance(minutes=1)
+    scheduled = "select name, scheduled_time from table(information_schema.task_history()) where state = 'SCHEDULED'"
+    first = sql(scheduled)
+    assert [(n, utc(t)) for n, t in first] == [("R", start + timedelta(minutes=2))]
+    assert sql(scheduled) == first  # read again without a tick
+    sql("alter task r suspend")
+    assert sql(scheduled) == []
+    assert sql(scheduled) == []
+    sql("alter task r resume")  # docs (alter-task): the interval restarts at RESUME (08:01)
+    conn.advance(minutes=2)
+    assert [(n, utc(t)) for n, t in sql(scheduled)] == [("R", start + timedelta(minutes=5))]
+    assert [s for (s,) in sql.history("state")] == ["SUCCEEDED", "SCHEDULED"]
