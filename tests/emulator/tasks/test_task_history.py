@@ -139,3 +139,26 @@ def test_executing_runs_with_a_duration_model(conn, sql, start):
         ("R", "SUCCEEDED")
     ]
     assert [n for n, _ in sql.history("name, state", "state = 'SUCCEEDED'")] == ["R", "CH"]
+
+
+def test_a_repeated_query_follows_the_session(start):
+    """docs: functions/task_history - needs a current database (or a qualified INFORMATION_SCHEMA); the same text
+    read again gives the same error, then the history once a database is in use."""
+    from snowsim.emulator import Clock, connect
+
+    conn = connect(clock=Clock(start=start))
+    cur = conn.cursor()
+    query = "select name, state from table(information_schema.task_history())"
+    for _ in range(2):
+        with pytest.raises(sf.ProgrammingError) as raised:
+            cur.execute(query)
+        assert raised.value.errno == 90105
+    cur.execute("create database d2")  # and uses it
+    cur.execute("create task t as select 1")
+    cur.execute("execute task t")
+    cur.execute(query)
+    assert cur.fetchall() == [("T", "SUCCEEDED")]
+    cur.execute("execute task t")
+    cur.execute(query)
+    assert cur.fetchall() == [("T", "SUCCEEDED"), ("T", "SUCCEEDED")]
+    conn.close()
