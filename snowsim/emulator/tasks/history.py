@@ -240,42 +240,41 @@ def _ltz(column: str) -> str:
     return f"({column} AT TIME ZONE 'UTC')"
 
 
+def _number(column: str) -> str:
+    return f"CAST({column} AS DECIMAL(38, 0))"
+
+
 def task_history_sql() -> str:
     """Every TASK_HISTORY row visible at the virtual clock: stored runs plus each root's next SCHEDULED run."""
-    running = f"(completed_time IS NOT NULL AND completed_time > {_NOW})"
+    # One SELECT per source, typed in place (no outer SELECT over the UNION): 27 expressions less to bind, ~0.4 ms
+    # of a poll. A run is shown EXECUTING until its COMPLETED_TIME (a NULL one compares to NULL: the ELSE branch).
+    running = f"completed_time > {_NOW}"
+    week = f"scheduled_time >= {_NOW} - INTERVAL 7 DAY"  # docs: runs of the past 7 days (and the next ones)
     stored = (
-        f"SELECT query_id, name, database_name, schema_name, query_text, condition_text, "
-        f"CASE WHEN {running} THEN '{EXECUTING}' ELSE state END AS state, "
-        f"CASE WHEN {running} THEN NULL ELSE error_code END AS error_code, "
-        f"CASE WHEN {running} THEN NULL ELSE error_message END AS error_message, "
-        f"scheduled_time, query_start_time, next_scheduled_time, "
-        f"CASE WHEN {running} THEN NULL ELSE completed_time END AS completed_time, root_task_id, graph_version, "
-        f"run_id, CASE WHEN {running} THEN NULL ELSE return_value END AS return_value, scheduled_from, "
-        f"attempt_number, config, query_hash, query_hash_version, query_parameterized_hash, "
-        f"query_parameterized_hash_version, graph_run_group_id, backfill_info, row_id "
-        f"FROM {HISTORY_TABLE} WHERE coalesce(query_start_time, scheduled_time) <= {_NOW}"
+        "SELECT query_id AS QUERY_ID, name AS NAME, database_name AS DATABASE_NAME, schema_name AS SCHEMA_NAME, "
+        "query_text AS QUERY_TEXT, condition_text AS CONDITION_TEXT, "
+        f"CASE WHEN {running} THEN '{EXECUTING}' ELSE state END AS STATE, "
+        f"CASE WHEN {running} THEN NULL ELSE error_code END AS ERROR_CODE, "
+        f"CASE WHEN {running} THEN NULL ELSE error_message END AS ERROR_MESSAGE, "
+        f"{_ltz('scheduled_time')} AS SCHEDULED_TIME, {_ltz('query_start_time')} AS QUERY_START_TIME, "
+        f"{_ltz('next_scheduled_time')} AS NEXT_SCHEDULED_TIME, "
+        f"CASE WHEN {running} THEN NULL ELSE {_ltz('completed_time')} END AS COMPLETED_TIME, "
+        f"root_task_id AS ROOT_TASK_ID, {_number('graph_version')} AS GRAPH_VERSION, {_number('run_id')} AS RUN_ID, "
+        f"CASE WHEN {running} THEN NULL ELSE return_value END AS RETURN_VALUE, scheduled_from AS SCHEDULED_FROM, "
+        f"{_number('attempt_number')} AS ATTEMPT_NUMBER, config AS CONFIG, query_hash AS QUERY_HASH, "
+        f"{_number('query_hash_version')} AS QUERY_HASH_VERSION, query_parameterized_hash AS QUERY_PARAMETERIZED_HASH, "
+        f"{_number('query_parameterized_hash_version')} AS QUERY_PARAMETERIZED_HASH_VERSION, "
+        "graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO, "
+        f"row_id AS \"SNOWSIM_ROW_ID\" FROM {HISTORY_TABLE} "
+        f"WHERE coalesce(query_start_time, scheduled_time) <= {_NOW} AND {week}"
     )
     scheduled = (
         f"SELECT NULL, name, database_name, schema_name, query_text, condition_text, '{SCHEDULED}', NULL, NULL, "
-        f"scheduled_time, NULL, NULL, NULL, root_task_id, graph_version, run_id, NULL, '{FROM_SCHEDULE}', 1, config, "
-        f"NULL, NULL, NULL, NULL, NULL, NULL, 9223372036854775807 FROM {NEXT_TABLE}"
+        f"{_ltz('scheduled_time')}, NULL, NULL, NULL, root_task_id, {_number('graph_version')}, {_number('run_id')}, "
+        f"NULL, '{FROM_SCHEDULE}', 1, config, NULL, NULL, NULL, NULL, NULL, NULL, 9223372036854775807 "
+        f"FROM {NEXT_TABLE} WHERE {week}"
     )
-    return (
-        "SELECT query_id AS QUERY_ID, name AS NAME, database_name AS DATABASE_NAME, schema_name AS SCHEMA_NAME, "
-        "query_text AS QUERY_TEXT, condition_text AS CONDITION_TEXT, state AS STATE, error_code AS ERROR_CODE, "
-        f"error_message AS ERROR_MESSAGE, {_ltz('scheduled_time')} AS SCHEDULED_TIME, "
-        f"{_ltz('query_start_time')} AS QUERY_START_TIME, {_ltz('next_scheduled_time')} AS NEXT_SCHEDULED_TIME, "
-        f"{_ltz('completed_time')} AS COMPLETED_TIME, root_task_id AS ROOT_TASK_ID, "
-        "CAST(graph_version AS DECIMAL(38, 0)) AS GRAPH_VERSION, CAST(run_id AS DECIMAL(38, 0)) AS RUN_ID, "
-        "return_value AS RETURN_VALUE, scheduled_from AS SCHEDULED_FROM, "
-        "CAST(attempt_number AS DECIMAL(38, 0)) AS ATTEMPT_NUMBER, config AS CONFIG, query_hash AS QUERY_HASH, "
-        "CAST(query_hash_version AS DECIMAL(38, 0)) AS QUERY_HASH_VERSION, "
-        "query_parameterized_hash AS QUERY_PARAMETERIZED_HASH, "
-        "CAST(query_parameterized_hash_version AS DECIMAL(38, 0)) AS QUERY_PARAMETERIZED_HASH_VERSION, "
-        "graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO, "
-        f"row_id AS \"SNOWSIM_ROW_ID\" FROM ({stored} UNION ALL {scheduled}) "
-        f"WHERE scheduled_time >= {_NOW} - INTERVAL 7 DAY"  # docs: runs of the past 7 days (and the next ones)
-    )
+    return f"{stored} UNION ALL {scheduled}"
 
 
 def graph_runs_sql(current: bool) -> str:
