@@ -16,7 +16,6 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from snowsim.emulator.catalog import META_SCHEMA
-from snowsim.emulator.datetimes import NOW
 
 if TYPE_CHECKING:
     import duckdb
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 HISTORY_TABLE = f"{META_SCHEMA}.task_history"
 GRAPHS_TABLE = f"{META_SCHEMA}.task_graph_runs"
 NEXT_TABLE = f"{META_SCHEMA}.task_next_runs"
+CLOCK_VARIABLE = "__snowsim_task_clock"  # naive-UTC virtual time, bound on each run of a history query
 
 # TASK_HISTORY states (docs: functions/task_history)
 SCHEDULED, EXECUTING, SUCCEEDED, FAILED = "SCHEDULED", "EXECUTING", "SUCCEEDED", "FAILED"
@@ -233,7 +233,7 @@ def query_hashes(text: str) -> tuple[str, str]:
 # The SQL behind the table functions (Snowflake-typed virtual views; see table_functions.py)
 # ---------------------------------------------------------------------------------------------------------------
 
-_NOW = f"timezone('UTC', {NOW})"  # the statement's instant as naive UTC (the views read it; see table_functions)
+_NOW = f"getvariable('{CLOCK_VARIABLE}')"
 
 
 def _ltz(column: str) -> str:

@@ -80,11 +80,16 @@ _FUNCTIONS = {
 MAX_RESULT_LIMIT = 10_000  # docs: RESULT_LIMIT range 1 - 10000
 
 
+def _set_clock(conn: Connection) -> list[str]:
+    return [f"SET VARIABLE {history.CLOCK_VARIABLE} = TIMESTAMP '{conn.clock.now().isoformat(sep=' ')}'"]
+
+
 def _clocked(sql: Callable[[], str]) -> Callable[[Translator, str], str]:
-    # The views read the virtual clock as getvariable('__now'), which the plan replaces by a literal on each run
-    # (connection.run_values): no SET VARIABLE statement per query (~0.3 ms).
+    # The views read the virtual clock from a variable the plan binds as a literal on each run (a translator binder):
+    # no SET VARIABLE statement per query (~0.3 ms), and a naive TIMESTAMP literal binds faster than converting
+    # CURRENT_TIMESTAMP's __now in each of the view's 8 comparisons (~0.25 ms).
     def build(tr: Translator, database: str) -> str:
-        tr.uses_clock = True
+        tr.binders.append(_set_clock)
         return sql()
 
     return build
