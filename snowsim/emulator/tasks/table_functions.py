@@ -85,9 +85,9 @@ def _set_clock(conn: Connection) -> list[str]:
 
 
 def _clocked(sql: Callable[[], str]) -> Callable[[Translator, str], str]:
-    # The views read the virtual clock from a variable the plan binds as a literal on each run (a translator binder):
-    # no SET VARIABLE statement per query (~0.3 ms), and a naive TIMESTAMP literal binds faster than converting
-    # CURRENT_TIMESTAMP's __now in each of the view's 8 comparisons (~0.25 ms).
+    # The views read the virtual clock from a variable the plan binds as a literal on each run (a translator binder,
+    # like time travel points): no SET VARIABLE statement per query (~0.3 ms). A naive TIMESTAMP literal, not the
+    # statement's __now converted to UTC in each of the view's 8 comparisons (~0.25 ms more binding).
     def build(tr: Translator, database: str) -> str:
         tr.binders.append(_set_clock)
         return sql()
