@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from snowsim.simulator.events import Event
 from snowsim.simulator.targets import DBError, Target, error_text
-from snowsim.simulator.truth import STATUS_RANK, TableTruth, event_status
+from snowsim.simulator.truth import STATUS_RANK, TableTruth, type_rank
 
 MAX_KEYS = 4096  # keys bound in one probe statement
 STALL_AFTER = 3  # probes without progress before a table counts as stalled
@@ -97,19 +97,22 @@ class LatencyTracker:
         # since its last probe are read (a healthy table makes progress nearly every tick).
         self._misses: dict[str, int] = {}
         self._last_probe: dict[str, datetime] = {}
-        self._delivered: list[tuple[datetime, Event]] = []
 
-    def add(self, events: Iterable[Event], delivered: datetime) -> None:
+    def add(self, events: Sequence[Event], delivered: datetime) -> None:
         """Register events handed to the landing table at `delivered`."""
-        for event in events:
-            for t in self.truths:
-                key = t.key_of(event)
+        # Table by table (each table's lists keep the events' order), with its lookups hoisted: this runs for every
+        # delivered event of every final table (~260,000 times a day).
+        for t in self.truths:
+            key_of, pending, recent = t.key_of, self.pending[t.table], self.recent_pending[t.table]
+            ranked = bool(t.status_column)
+            for event in events:
+                key = key_of(event)
                 if key is None:
                     continue
-                rank = STATUS_RANK.get(event_status(event)) if t.status_column else None
+                rank = type_rank(event.event_type) if ranked else None
                 p = _Pending(key, event.event_id, event.event_time, event.arrival_time, delivered, rank)
-                self.pending[t.table].setdefault(key, []).append(p)
-                self.recent_pending[t.table].append(p)
+                pending.setdefault(key, []).append(p)
+                recent.append(p)
 
     def pending_count(self) -> int:
         """Events delivered that have not reached their final tables yet."""
