@@ -255,11 +255,13 @@ def _alias_of(table: exp.Table) -> str:
     return normalize(alias.this) if alias is not None else normalize(table.this)
 
 
-def _add_rid(query: exp.Select, alias: str, name: str = "__trid") -> exp.Select:
-    query.set(
-        "expressions",
-        [exp.alias_(exp.column("__rid", table=alias, quoted=True), name, quoted=True), *query.expressions],
-    )
+def _add_rid(query: exp.Select, alias: str, born: bool = False) -> exp.Select:
+    # __trid: the target row's id; __tborn (born=True, for updates): the target row was inserted by the writing
+    # transaction, so its new version keeps __ins (storage.py; translate.py computes it on the target relation)
+    hidden = [exp.alias_(exp.column("__rid", table=alias, quoted=True), "__trid", quoted=True)]
+    if born:
+        hidden.append(exp.alias_(exp.column("__tborn", table=alias, quoted=True), "__tborn", quoted=True))
+    query.set("expressions", [*hidden, *query.expressions])
     return query
 
 
@@ -283,7 +285,7 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     extra = [from_.this] if from_ is not None else []
     select = _rid_select(tr, target, projections, extra, tree.args.get("where") and tree.args["where"].this,
                          joins=list(tree.args.get("joins") or []))
-    query = _add_rid(tr.query(select, name_outputs=False), alias)
+    query = _add_rid(tr.query(select, name_outputs=False), alias, born=True)
     hist = history_table(obj.name)
     multi = from_ is not None
     update_kinds = _kinds(query)
@@ -303,7 +305,7 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
             f"QUALIFY row_number() OVER (PARTITION BY __trid) = 1",
             f"UPDATE {hist} SET __vto = {VERSION} WHERE __vto IS NULL AND __rid IN (SELECT __trid FROM {TEMP}_one)",
             f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
-            f"SELECT {new_values}, __trid, {VERSION}, FALSE FROM {TEMP}_one",
+            f"SELECT {new_values}, __trid, {VERSION}, __tborn FROM {TEMP}_one",
         ]
 
     steps = steps_for(None)
@@ -477,7 +479,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     select = exp.Select(expressions=proj)
     select.set("from_", exp.From(this=_with_rid(target)))
     select.set("joins", [exp.Join(this=source, side="RIGHT", on=tree.args["on"])])
-    query = _add_rid(tr.query(select, name_outputs=False), t_alias)
+    query = _add_rid(tr.query(select, name_outputs=False), t_alias, born=True)
     case = ["CASE"]
     for k, cl in enumerate(clauses):
         side = "IS NOT NULL" if cl.matched else "IS NULL"
@@ -534,7 +536,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         if upd:
             values = ", ".join(value(i, c, upd, "__u", duck_ident(f"__t{i}"), types) for i, c in enumerate(columns))
             steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) "
-                         f"SELECT {values}, __trid, {VERSION}, FALSE FROM {one} AND {in_(upd)}")
+                         f"SELECT {values}, __trid, {VERSION}, __tborn FROM {one} AND {in_(upd)}")
         if ins:
             values = ", ".join(value(i, c, ins, "__i", "NULL", types) for i, c in enumerate(columns))
             steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __vfrom) SELECT {values}, {VERSION} "

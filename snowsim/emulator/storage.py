@@ -2,8 +2,9 @@
 
 Physical layout for table DB.SCH.T (one DuckDB schema per Snowflake schema, so one DuckDB file holds everything):
   "DB.SCH"."T$H"  the row versions: user columns + __rid (stable, never reused), __vfrom (version that created the
-                  row version), __vto (version that ended it, NULL while current), __ins (created by an INSERT, not an
-                  UPDATE: append-only streams return rows "as inserted")
+                  row version), __vto (version that ended it, NULL while current), __ins (the row was inserted in
+                  version __vfrom: set by INSERTs, and kept by an UPDATE/MERGE of the row in its inserting transaction;
+                  append-only streams return rows "as inserted", see streams.inserted_sql)
   "DB.SCH"."T"    a view of the current rows (__vto IS NULL) with the user columns only.
 Streams, CHANGES and time travel are all queries over the same row versions; see streams.py.
 A row version alive at version v satisfies: __vfrom <= v AND (__vto IS NULL OR __vto > v).

@@ -74,10 +74,11 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
 
 def inserted_sql(table: CatalogObject, lo: str, hi: str) -> str:
     """The row versions of the rows inserted in (lo, hi], as inserted (all history columns; see delta_sql)."""
+    # __ins marks every version a row's inserting transaction wrote (an update in that transaction keeps it: dml.py),
+    # so a plain filter finds them. A window over (__rid, __vfrom) did it before: STG INSERT 8.9 -> 7.0 ms (lab).
     return (
-        f"SELECT * FROM (SELECT *, bool_or(__ins) OVER (PARTITION BY __rid, __vfrom) AS __born "
-        f"FROM {history_table(table.name)} WHERE __vfrom > {lo} AND __vfrom <= {hi}) "
-        f"WHERE __born AND (__vto IS NULL OR __vto > __vfrom)"
+        f"SELECT * FROM {history_table(table.name)} WHERE __vfrom > {lo} AND __vfrom <= {hi} AND __ins "
+        f"AND (__vto IS NULL OR __vto > __vfrom)"
     )
 
 

@@ -285,9 +285,11 @@ class Translator:
                     raise errors.not_supported("time travel (AT/BEFORE/CHANGES)", self.statement)
                 return HISTORICAL_RELATION[0](self, obj, node)
             if node.meta.get("snowsim_with_rid"):
-                # DML targets: current rows plus their stable row id (see dml.py)
+                # DML targets: current rows plus their stable row id and __tborn, "inserted by the writing
+                # transaction" (its version is __ver): an update writes it as the new version's __ins (storage.py)
                 return _subquery(
-                    f"SELECT * EXCLUDE (__vfrom, __vto, __ins) FROM {history_table(obj.name)} WHERE __vto IS NULL", alias
+                    f"SELECT * EXCLUDE (__vfrom, __vto, __ins), __ins AND __vfrom = getvariable('__ver') AS __tborn "
+                    f"FROM {history_table(obj.name)} WHERE __vto IS NULL", alias
                 )
             physical = fast_copy(_physical_table(current_view(obj.name)))
             physical.set("alias", alias)

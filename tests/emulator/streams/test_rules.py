@@ -38,6 +38,37 @@ def test_insert_then_update_is_one_insert_with_final_values(t):
     assert rows(t, Q.format("a")) == [(1, "a", "INSERT", False)]  # "as inserted" (docs: constructs/changes)
 
 
+def test_append_only_shows_the_values_the_inserting_transaction_committed(t):
+    """docs: user-guide/streams-intro, sql-reference/constructs/changes - append-only rows are "as inserted": the values
+    the inserting transaction committed, so its own UPDATEs and MERGEs count and its own DELETEs leave nothing."""
+    t.execute("begin")
+    t.execute("insert into t values (1, 'a'), (2, 'b'), (3, 'c')")
+    t.execute("update t set v = 'x' where id = 1")
+    t.execute("update t set v = v || 'y' where id = 1")  # a second update of the same row
+    t.execute("merge into t using (select 2 as id) s on t.id = s.id when matched then update set v = 'm'")
+    t.execute("update t set v = 'gone' where id = 3")
+    t.execute("delete from t where id = 3")
+    t.execute("commit")
+    assert rows(t, Q.format("a")) == [(1, "xy", "INSERT", False), (2, "m", "INSERT", False)]
+    assert rows(t, Q.format("s")) == [(1, "xy", "INSERT", False), (2, "m", "INSERT", False)]
+
+
+def test_append_only_ignores_updates_by_later_transactions(t):
+    """docs: sql-reference/constructs/changes - updates after the inserting transaction leave the row as inserted,
+    also when the updating transaction inserts rows of its own."""
+    t.execute("begin")
+    t.execute("insert into t values (1, 'a')")
+    t.execute("commit")
+    t.execute("begin")
+    t.execute("insert into t values (2, 'b')")
+    t.execute("update t set v = v || '2'")  # the old row and the new one
+    t.execute("merge into t using (select 1 as id union all select 2) s on t.id = s.id "
+              "when matched then update set v = v || 'm'")
+    t.execute("commit")
+    t.execute("update t set v = 'later'")  # autocommit
+    assert rows(t, Q.format("a")) == [(1, "a", "INSERT", False), (2, "b2m", "INSERT", False)]
+
+
 def test_update_is_a_delete_insert_pair_with_one_row_id(t):
     """docs: user-guide/streams-intro - an update is a DELETE and an INSERT, ISUPDATE TRUE, one METADATA$ROW_ID."""
     t.execute("insert into t values (1, 'a'), (2, 'b')")
