@@ -447,8 +447,8 @@ class _Run:
             else:
                 before = set(self.sampler.unreadable)
                 backlog, self._backlog_at = self.sampler.backlog(), now
-                for stream in self.sampler.unreadable.keys() - before:
-                    if stream in self.sampler.streams:
+                for stream in self.sampler.unreadable:  # in the order found (a set difference's varies per process)
+                    if stream not in before and stream in self.sampler.streams:
                         self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
             if not idle:
                 for moment in self.watcher.poll():
