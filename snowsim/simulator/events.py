@@ -36,6 +36,21 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Leave the objects alive now (a run's events and ground truth) out of every cyclic GC pass until the block ends."""
+    # A simulated day keeps ~330,000 objects (events, payloads, ground truth, imported modules) alive for the whole
+    # run: each full collection rescanned them all (caves_albert day: GC 0.89 -> 0.40 s CPU, 2 runs each).
+    if gc.get_freeze_count():  # the caller froze objects of its own: their unfreeze is theirs to do
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def format_timestamp(value: datetime) -> str:
     """Render a naive UTC datetime as YYYY-MM-DDTHH:MM:SS.mmm (the envelope's event_timestamp)."""
     return value.isoformat(timespec="milliseconds")

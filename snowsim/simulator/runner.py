@@ -25,7 +25,7 @@ from snowsim.simulator import truth as truth_mod
 from snowsim.simulator.checks import CheckContext, run_checks
 from snowsim.simulator.controls import Controller
 from snowsim.simulator.durations import parse_duration
-from snowsim.simulator.events import gc_paused
+from snowsim.simulator.events import gc_frozen, gc_paused
 from snowsim.simulator.generator import Replay, build
 from snowsim.simulator.ingestion import Batch, Ingestion, consumer_batches
 from snowsim.simulator.latency import LatencyTracker
@@ -263,9 +263,10 @@ class _Run:
             for note in notes:
                 self._moment(start, INFO, note)
             self._setup(end)
-            self._loop(start, end, finish)
-            with self.phase("checks"):
-                results = self._checks(checks, finish)
+            with gc_frozen():
+                self._loop(start, end, finish)
+                with self.phase("checks"):
+                    results = self._checks(checks, finish)
         finally:
             if getattr(self, "ingestion", None) is not None:
                 self.ingestion.close()
@@ -298,9 +299,10 @@ class _Run:
         with self.phase("setup"):
             self.ingestion = Ingestion(target, pipe.landing)
             readable = self._readable_lines(end)
-            self.truths = truth_mod.build(
-                pipe.final_tables, self.replay.events, self.replay.truth, end, self.lost, readable
-            )
+            with gc_paused():  # ~90,000 ground-truth records a day, no cycles: GC passes would only rescan the events
+                self.truths = truth_mod.build(
+                    pipe.final_tables, self.replay.events, self.replay.truth, end, self.lost, readable
+                )
             self.tracker = LatencyTracker(target, self.truths.values(), self.horizon)
             tables = [t for layer in pipe.layers for t in layer.tables]
             streams = [s for layer in pipe.layers for s in layer.streams]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta
 
 import pytest
@@ -144,6 +145,35 @@ def test_timings_say_where_the_time_went(baseline_run):
 
 def test_snowsim_exports_run_scenario_lazily():
     assert snowsim.run_scenario is run_scenario
+
+
+class FreezeCounts:
+    """An observer that records how many objects the cyclic GC ignores at each tick."""
+
+    def __init__(self):
+        self.counts = []
+
+    def on_tick(self, sample):
+        self.counts.append(gc.get_freeze_count())
+
+
+def test_the_replay_stays_out_of_gc_passes_during_the_run_only():
+    assert gc.get_freeze_count() == 0
+    observer = FreezeCounts()
+    run_scenario("baseline", pipeline="caves_albert_hardened", duration="2m", sample_every="1m", observer=observer)
+    assert observer.counts and min(observer.counts) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_leaves_the_callers_own_gc_freeze_alone():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        observer = FreezeCounts()
+        run_scenario("baseline", pipeline="caves_albert_hardened", duration="2m", sample_every="1m", observer=observer)
+        assert set(observer.counts) == {frozen} and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 # ---------------------------------------------------------------- control faults and ingestion errors
