@@ -249,11 +249,12 @@ def _load_staged(target: Target, qualified: str, columns: Sequence[tuple[str, st
     """PUT the rows as one JSON Lines file (one array per row) and COPY it; False if the target refused."""
     file_name = qualified.replace(".", "_").lower() + ".jsonl"
     select = ", ".join(f"$1[{i}]::{t}" for i, (_, t) in enumerate(columns))
+    encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps' encoder, built once for all the rows
     with tempfile.TemporaryDirectory(prefix="snowsim-truth-") as folder:
         path = Path(folder) / file_name
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
-                fh.write(json.dumps(list(row), separators=(",", ":")) + "\n")
+                fh.write(encode(list(row)) + "\n")
         try:
             target.execute(f"CREATE TEMPORARY STAGE IF NOT EXISTS {_STAGE}")
             target.execute(f"PUT 'file://{path.as_posix()}' @{_STAGE} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
