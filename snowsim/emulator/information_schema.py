@@ -1,7 +1,8 @@
 """INFORMATION_SCHEMA.TABLES, COLUMNS, SCHEMATA, VIEWS and DATABASES as DuckDB queries over the persisted catalog.
 
 Each builder returns a DuckDB SELECT reading _snowsim.objects (kind, database, schema, name, created_on, info JSON),
-so a query sees the catalog as it is when it runs. Column names, order and types follow the view pages
+so a query sees the catalog as it is when it runs: each run first writes the catalog state saved for later (a table's
+last commit time, stream offsets: Catalog.flush). Column names, order and types follow the view pages
 (docs: sql-reference/info-schema/tables, columns, schemata, views, databases). Like Snowflake, the views list only
 the objects of the database they belong to (DB.INFORMATION_SCHEMA.X, or the current database).
 snowsim does not list the INFORMATION_SCHEMA views themselves, which Snowflake does.
@@ -9,6 +10,7 @@ snowsim does not list the INFORMATION_SCHEMA views themselves, which Snowflake d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from snowsim.emulator.catalog import META_SCHEMA
@@ -17,6 +19,7 @@ from snowsim.emulator.storage import current_view
 from snowsim.emulator.translate import VIRTUAL_VIEWS
 
 if TYPE_CHECKING:
+    from snowsim.emulator.connection import Connection
     from snowsim.emulator.translate import Translator
 
 OBJECTS = f"{META_SCHEMA}.objects"
@@ -30,6 +33,11 @@ def _lit(text: str) -> str:
 def _created(column: str = "created_on") -> str:
     # the catalog keeps naive UTC; the views show TIMESTAMP_LTZ
     return f"CAST(timezone('UTC', {column}) AS {LTZ})"
+
+
+def _since_created(path: str) -> str:
+    """A time the catalog keeps in info (naive UTC, ISO text) as TIMESTAMP_LTZ; CREATED when not kept."""
+    return f"coalesce({_created(f'CAST({_info(path)} AS TIMESTAMP)')}, {_created('o.created_on')})"
 
 
 def _info(path: str) -> str:
@@ -63,7 +71,8 @@ def tables(tr: Translator, database: str) -> str:
     retention = f"CAST(coalesce({_info('DATA_RETENTION_TIME_IN_DAYS')}, '1') AS BIGINT)"
     table_type = (f"CASE WHEN o.kind = 'VIEW' THEN 'VIEW' WHEN {_flag('temporary')} THEN 'TEMPORARY TABLE' "
                   "ELSE 'BASE TABLE' END")
-    altered = f"coalesce(CAST(timezone('UTC', CAST({_info('last_change')} AS TIMESTAMP)) AS {LTZ}), {_created()})"
+    altered = _since_created("last_change")  # the last commit that wrote the table, or DDL (transactions.py)
+    last_ddl = _since_created("last_ddl")  # the last DDL (Catalog.put)
     return f"""
 SELECT o.database AS TABLE_CATALOG, o.schema AS TABLE_SCHEMA, o.name AS TABLE_NAME, {_lit(OWNER)} AS TABLE_OWNER,
   {table_type} AS TABLE_TYPE,
@@ -76,7 +85,7 @@ SELECT o.database AS TABLE_CATALOG, o.schema AS TABLE_SCHEMA, o.name AS TABLE_NA
   {_null()} AS USER_DEFINED_TYPE_CATALOG, {_null()} AS USER_DEFINED_TYPE_SCHEMA, {_null()} AS USER_DEFINED_TYPE_NAME,
   CASE WHEN o.kind = 'VIEW' THEN 'NO' ELSE 'YES' END AS IS_INSERTABLE_INTO, 'NO' AS IS_TYPED,
   CASE WHEN {_flag('temporary')} THEN 'PRESERVE ROWS' ELSE NULL END AS COMMIT_ACTION,
-  {_created('o.created_on')} AS CREATED, {altered} AS LAST_ALTERED, {_created('o.created_on')} AS LAST_DDL,
+  {_created('o.created_on')} AS CREATED, {altered} AS LAST_ALTERED, {last_ddl} AS LAST_DDL,
   {_lit(OWNER)} AS LAST_DDL_BY,
   CASE WHEN o.kind = 'VIEW' THEN NULL ELSE 'NO' END AS AUTO_CLUSTERING_ON, {_info('comment')} AS COMMENT,
   {_yes_no(_flag('temporary'))} AS IS_TEMPORARY, 'NO' AS IS_ICEBERG, 'NO' AS IS_DYNAMIC, 'NO' AS IS_IMMUTABLE,
@@ -164,6 +173,23 @@ FROM {OBJECTS} o WHERE o.kind = 'DATABASE'
 """
 
 
+def _flush(conn: Connection) -> list[str]:
+    # the catalog's deferred writes (Catalog.defer, in-memory stream offsets), before the query reads the table
+    conn.txns.flush()
+    return []
+
+
+def _flushed_first(build: Callable[[Translator, str], str]) -> Callable[[Translator, str], str]:
+    """A view builder whose query flushes the catalog before each run (a translator binder, as time travel's)."""
+
+    def flushed(tr: Translator, database: str) -> str:
+        if _flush not in tr.binders:
+            tr.binders.append(_flush)
+        return build(tr, database)
+
+    return flushed
+
+
 def _columns(names: str, types: dict[str, str] | None = None, default: str = "VARCHAR") -> dict[str, str]:
     """{COLUMN: snowflake type} for the translator (`default` unless given)."""
     types = types or {}
@@ -177,12 +203,12 @@ _NUMBERS = _columns(
     {"ROW_COUNT": "NUMBER"}, default="NUMBER")
 _TYPES = {**_LTZ_COLUMNS, **_NUMBERS}
 
-VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "TABLES")] = (tables, _columns(
+VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "TABLES")] = (_flushed_first(tables), _columns(
     "TABLE_CATALOG TABLE_SCHEMA TABLE_NAME TABLE_OWNER TABLE_TYPE IS_TRANSIENT CLUSTERING_KEY ROW_COUNT BYTES "
     "RETENTION_TIME SELF_REFERENCING_COLUMN_NAME REFERENCE_GENERATION USER_DEFINED_TYPE_CATALOG "
     "USER_DEFINED_TYPE_SCHEMA USER_DEFINED_TYPE_NAME IS_INSERTABLE_INTO IS_TYPED COMMIT_ACTION CREATED LAST_ALTERED "
     "LAST_DDL LAST_DDL_BY AUTO_CLUSTERING_ON COMMENT IS_TEMPORARY IS_ICEBERG IS_DYNAMIC IS_IMMUTABLE IS_HYBRID", _TYPES))
-VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "COLUMNS")] = (columns, _columns(
+VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "COLUMNS")] = (_flushed_first(columns), _columns(
     "TABLE_CATALOG TABLE_SCHEMA TABLE_NAME COLUMN_NAME ORDINAL_POSITION COLUMN_DEFAULT IS_NULLABLE DATA_TYPE "
     "CHARACTER_MAXIMUM_LENGTH CHARACTER_OCTET_LENGTH NUMERIC_PRECISION NUMERIC_PRECISION_RADIX NUMERIC_SCALE "
     "DATETIME_PRECISION INTERVAL_TYPE INTERVAL_PRECISION CHARACTER_SET_CATALOG CHARACTER_SET_SCHEMA "
@@ -190,11 +216,11 @@ VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "COLUMNS")] = (columns, _columns(
     "UDT_CATALOG UDT_SCHEMA UDT_NAME SCOPE_CATALOG SCOPE_SCHEMA SCOPE_NAME MAXIMUM_CARDINALITY DTD_IDENTIFIER "
     "IS_SELF_REFERENCING IS_IDENTITY IDENTITY_GENERATION IDENTITY_START IDENTITY_INCREMENT IDENTITY_MAXIMUM "
     "IDENTITY_MINIMUM IDENTITY_CYCLE IDENTITY_ORDERED SCHEMA_EVOLUTION_RECORD COMMENT", _TYPES))
-VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "SCHEMATA")] = (schemata, _columns(
+VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "SCHEMATA")] = (_flushed_first(schemata), _columns(
     "CATALOG_NAME SCHEMA_NAME SCHEMA_OWNER IS_TRANSIENT IS_MANAGED_ACCESS RETENTION_TIME DEFAULT_CHARACTER_SET_CATALOG "
     "DEFAULT_CHARACTER_SET_SCHEMA DEFAULT_CHARACTER_SET_NAME SQL_PATH CREATED LAST_ALTERED COMMENT", _TYPES))
-VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "VIEWS")] = (views, _columns(
+VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "VIEWS")] = (_flushed_first(views), _columns(
     "TABLE_CATALOG TABLE_SCHEMA TABLE_NAME TABLE_OWNER VIEW_DEFINITION CHECK_OPTION IS_UPDATABLE INSERTABLE_INTO "
     "IS_SECURE CREATED LAST_ALTERED LAST_DDL LAST_DDL_BY COMMENT", _TYPES))
-VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "DATABASES")] = (databases, _columns(
+VIRTUAL_VIEWS[("INFORMATION_SCHEMA", "DATABASES")] = (_flushed_first(databases), _columns(
     "DATABASE_NAME DATABASE_OWNER IS_TRANSIENT COMMENT CREATED LAST_ALTERED RETENTION_TIME TYPE", _TYPES))

@@ -9,7 +9,8 @@ commit hooks (streams move their offsets to the transaction's start version) in 
 recovery after a crash, deletes the row versions written under a version that still has a marker.
 Commit times (for AT(TIMESTAMP => ...)) are buffered and flushed to _snowsim.versions in batches: after a crash the
 last few commit times may be missing, never data. On an in-memory database (nothing to recover) the stream offsets the
-commit hooks save are written with them (Catalog.flush), not in every commit.
+commit hooks save are written with them (Catalog.flush), not in every commit; so is each table's last commit time
+(INFORMATION_SCHEMA.TABLES.LAST_ALTERED), on a file too. A flush inside a DuckDB transaction that rolls back is redone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 
 import duckdb
 
-from snowsim.emulator.catalog import META_SCHEMA, Catalog
+from snowsim.emulator.catalog import META_SCHEMA, Catalog, CatalogObject
 from snowsim.emulator.identifiers import ObjectName
 from snowsim.emulator.storage import Storage, history_table
 
@@ -56,6 +57,9 @@ class Transactions:
         self._stmt_touched: set[ObjectName] = set()
         self._stmt_consumed: set[ObjectName] = set()
         self._pending_versions: list[tuple[int, datetime, str]] = []
+        # what flush() wrote inside the DuckDB transaction statement() or commit() has open: a ROLLBACK undoes it
+        self._flushed: tuple[list[tuple[int, datetime, str]], list[CatalogObject]] | None = None
+        catalog.now = now
         self.duck.execute(f"CREATE TABLE IF NOT EXISTS {META_SCHEMA}.open_txns (version BIGINT)")
         self.committed = self._recover()
 
@@ -117,7 +121,7 @@ class Transactions:
         self._stmt_touched, self._stmt_consumed = set(), set()
         wrap = not (autocommit and single)
         if wrap:
-            self.duck.execute("BEGIN TRANSACTION")
+            self._begin()
         try:
             yield
             txn = self.current
@@ -127,10 +131,10 @@ class Transactions:
             if autocommit:
                 self._finish_commit(txn)
             if wrap:
-                self.duck.execute("COMMIT")
+                self._commit()
         except BaseException:
             if wrap:
-                self.duck.execute("ROLLBACK")
+                self._rollback()
                 if self.current is not None and not self.current.touched:
                     self.current.marked = False  # the marker row was rolled back with the statement
             raise
@@ -143,14 +147,33 @@ class Transactions:
         txn = self.current
         if txn is None:
             return
-        self.duck.execute("BEGIN TRANSACTION")
+        self._begin()
         try:
             self._finish_commit(txn)
-            self.duck.execute("COMMIT")
+            self._commit()
         except BaseException:
-            self.duck.execute("ROLLBACK")
+            self._rollback()
             raise
         self.current = None
+
+    def _begin(self) -> None:
+        self.duck.execute("BEGIN TRANSACTION")
+        self._flushed = ([], [])
+
+    def _commit(self) -> None:
+        self.duck.execute("COMMIT")
+        self._flushed = None
+
+    def _rollback(self) -> None:
+        """ROLLBACK the DuckDB transaction; what flush() wrote in it is pending again (else it would be lost)."""
+        self.duck.execute("ROLLBACK")
+        flushed, self._flushed = self._flushed, None
+        if flushed is not None:
+            versions, objects = flushed
+            # a commit that failed in its hooks has its version buffered but not committed: it gets no commit time
+            self._pending_versions = [v for v in versions + self._pending_versions if v[0] <= self.committed]
+            for obj in objects:
+                self.catalog.defer(obj)
 
     def _finish_commit(self, txn: Txn) -> None:
         """Inside the DuckDB transaction: record the version and run the commit hooks (stream offsets)."""
@@ -165,24 +188,30 @@ class Transactions:
             hook(txn, now)
         if txn.touched:
             self.committed = txn.version
+            changed = now.isoformat()
             for name in txn.touched:
                 obj = self.catalog.get("TABLE", name)
                 if obj is not None:
                     obj.info["last_version"] = txn.version
-                    obj.info["last_change"] = now.isoformat()
+                    obj.info["last_change"] = changed  # LAST_ALTERED (docs: info-schema/tables)
+                    self.catalog.defer(obj)  # written at the next flush: no statement per commit
 
     def flush(self) -> None:
         """Write buffered commit times to _snowsim.versions (time travel by timestamp reads them) and catalog state."""
-        self.catalog.flush()
-        if self._pending_versions:
+        objects = self.catalog.flush()
+        pending = self._pending_versions
+        if pending:
             # one statement, passed column-wise: executemany runs one INSERT per row (~0.6 ms each, 256 at a time)
-            versions, times, query_ids = (list(c) for c in zip(*self._pending_versions, strict=True))
+            versions, times, query_ids = (list(c) for c in zip(*pending, strict=True))
             self.duck.execute(
                 f"INSERT INTO {META_SCHEMA}.versions "
                 "SELECT unnest(?::BIGINT[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[])",
                 [versions, times, query_ids],
             )
-            self._pending_versions.clear()
+            self._pending_versions = []
+        if self._flushed is not None:  # inside statement()/commit()'s DuckDB transaction: keep it to redo
+            self._flushed[0].extend(pending)
+            self._flushed[1].extend(objects.values())
 
     def commit_times(self) -> list[tuple[int, datetime]]:
         """(version, committed_at) of every committed version, oldest first."""
