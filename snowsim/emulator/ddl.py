@@ -383,8 +383,11 @@ def alter_table(conn: Connection, tree: exp.Alter) -> Result:
             # sqlglot wraps `SET k = v, ...` in a Properties node
             props = [p for e in action.expressions for p in (e.expressions if isinstance(e, exp.Properties) else [e])]
             for prop in props:
-                key = prop.this.name.upper() if isinstance(prop, exp.EQ) else prop.name.upper()
-                value = _prop_value(prop.expression if isinstance(prop, exp.EQ) else prop.args.get("value"))
+                if isinstance(prop, exp.SchemaCommentProperty):  # SET COMMENT = '...' parses to its own node
+                    key, value = "COMMENT", _prop_value(prop.this)
+                else:
+                    key = prop.this.name.upper() if isinstance(prop, exp.EQ) else prop.name.upper()
+                    value = _prop_value(prop.expression if isinstance(prop, exp.EQ) else prop.args.get("value"))
                 if key not in _TABLE_PARAMS and key != "COMMENT":
                     raise errors.not_supported(f"ALTER TABLE ... SET {key}", tr.statement)
                 obj.info[key if key != "COMMENT" else "comment"] = value

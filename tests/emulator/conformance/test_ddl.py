@@ -152,6 +152,17 @@ def test_unsupported_type_and_precision(cur):
     assert (err.errno, err.raw_msg) == (2040, "SQL compilation error:\nUnsupported data type 'NUMBER(39,0)'.")
 
 
+def test_alter_table_set_comment(cur):
+    """docs: sql-reference/sql/alter-table - SET COMMENT = '...' (sqlglot parses it to its own property node)."""
+    cur.execute("create table t (a int)")
+    assert _status(cur, "alter table t set comment = 'raw events'") == "Statement executed successfully."
+    assert cur.execute("select comment from information_schema.tables where table_name = 'T'").fetchall() == [
+        ("raw events",)]
+    cur.execute("alter table t set data_retention_time_in_days = 3, comment = 'two'")
+    assert cur.execute("select comment, retention_time from information_schema.tables where table_name = 'T'"
+                       ).fetchall() == [("two", 3)]
+
+
 def test_alter_table(cur):
     """docs: sql-reference/sql/alter-table - ADD / RENAME / DROP COLUMN, RENAME TO keep the data."""
     cur.execute("create table t (a int, b string)")
