@@ -195,8 +195,7 @@ class History:
             _insert(self.duck, HISTORY_TABLE, _rows(HISTORY_COLUMNS, [r for r in tasks if r.row_id not in written]))
             changed = [r for r in tasks if r.row_id in written]
             _insert(self.duck, HISTORY_TABLE, _rows(HISTORY_COLUMNS, changed), "INSERT OR REPLACE")
-            # Graph runs stay one INSERT OR REPLACE per flush: it stores a batch in a hash order of its own, and
-            # COMPLETE/CURRENT_TASK_GRAPHS show runs with equal times in that order (a plain INSERT changes it).
+            # Graph runs: one INSERT OR REPLACE per flush (a run read while executing is written again at its end).
             graphs = _rows(GRAPH_COLUMNS, list(self._graphs.values()))
             _insert(self.duck, GRAPHS_TABLE, graphs, "INSERT OR REPLACE")
             if self._next_rows is not None:
@@ -244,6 +243,15 @@ def _number(column: str) -> str:
     return f"CAST({column} AS DECIMAL(38, 0))"
 
 
+# Ties in the functions' time order (TASK_HISTORY: SCHEDULED_TIME, COMPLETE_TASK_GRAPHS: COMPLETED_TIME,
+# CURRENT_TASK_GRAPHS: SCHEDULED_TIME, all descending): the docs are silent on them, so snowsim shows the most
+# recently created first. A stored row by its row id (creation order); a next SCHEDULED run (no row id) above every
+# stored row and, among those, the root created last first: task_next_runs holds one batch, written in the roots'
+# creation order, so its DuckDB rowid follows that order. Without a key, equal times came out in DuckDB's sort
+# order, which changed with SNOWSIM_THREADS (and, with RESULT_LIMIT, so did the rows returned).
+_SCHEDULED_ROW_ID = f"{2**62} + rowid"
+
+
 def task_history_sql() -> str:
     """Every TASK_HISTORY row visible at the virtual clock: stored runs plus each root's next SCHEDULED run."""
     # One SELECT per source, typed in place (no outer SELECT over the UNION): 27 expressions less to bind, ~0.4 ms
@@ -271,7 +279,7 @@ def task_history_sql() -> str:
     scheduled = (
         f"SELECT NULL, name, database_name, schema_name, query_text, condition_text, '{SCHEDULED}', NULL, NULL, "
         f"{_ltz('scheduled_time')}, NULL, NULL, NULL, root_task_id, {_number('graph_version')}, {_number('run_id')}, "
-        f"NULL, '{FROM_SCHEDULE}', 1, config, NULL, NULL, NULL, NULL, NULL, NULL, 9223372036854775807 "
+        f"NULL, '{FROM_SCHEDULE}', 1, config, NULL, NULL, NULL, NULL, NULL, NULL, {_SCHEDULED_ROW_ID} "
         f"FROM {NEXT_TABLE} WHERE {week}"
     )
     return f"{stored} UNION ALL {scheduled}"
@@ -298,15 +306,16 @@ def graph_runs_sql(current: bool) -> str:
     cols += (
         "root_task_id AS ROOT_TASK_ID, CAST(graph_version AS DECIMAL(38, 0)) AS GRAPH_VERSION, "
         "CAST(run_id AS DECIMAL(38, 0)) AS RUN_ID, CAST(attempt_number AS DECIMAL(38, 0)) AS ATTEMPT_NUMBER, "
-        "config AS CONFIG, graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO"
+        "config AS CONFIG, graph_run_group_id AS GRAPH_RUN_GROUP_ID, CAST(backfill_info AS JSON) AS BACKFILL_INFO, "
+        'row_id AS "SNOWSIM_ROW_ID"'
     )
     sql = f"SELECT {cols} FROM {GRAPHS_TABLE} WHERE query_start_time <= {_NOW} AND ({where})"
     if current:
         sql += (
             f" UNION ALL SELECT name, database_name, schema_name, '{SCHEDULED}', '{FROM_SCHEDULE}', NULL, NULL, NULL, "
             f"{_ltz('scheduled_time')}, NULL, NULL, root_task_id, CAST(graph_version AS DECIMAL(38, 0)), "
-            f"CAST(run_id AS DECIMAL(38, 0)), CAST(1 AS DECIMAL(38, 0)), config, NULL, CAST(NULL AS JSON) "
-            f"FROM {NEXT_TABLE}"
+            f"CAST(run_id AS DECIMAL(38, 0)), CAST(1 AS DECIMAL(38, 0)), config, NULL, CAST(NULL AS JSON), "
+            f"{_SCHEDULED_ROW_ID} FROM {NEXT_TABLE}"
         )
     return sql
 
@@ -320,7 +329,7 @@ TASK_HISTORY_TYPES: dict[str, Any] = {
     "ATTEMPT_NUMBER": "NUMBER(38,0)", "CONFIG": "VARCHAR", "QUERY_HASH": "VARCHAR",
     "QUERY_HASH_VERSION": "NUMBER(38,0)", "QUERY_PARAMETERIZED_HASH": "VARCHAR",
     "QUERY_PARAMETERIZED_HASH_VERSION": "NUMBER(38,0)", "GRAPH_RUN_GROUP_ID": "VARCHAR", "BACKFILL_INFO": "OBJECT",
-    "SNOWSIM_ROW_ID": "NUMBER(38,0)",  # internal: newest first among equal SCHEDULED_TIMEs, excluded from output
+    "SNOWSIM_ROW_ID": "NUMBER(38,0)",  # internal: breaks ties in the order (see _SCHEDULED_ROW_ID), not shown
 }  # fmt: skip
 
 _GRAPH_COMMON = {
@@ -332,6 +341,7 @@ _GRAPH_COMMON = {
 _GRAPH_TAIL = {
     "ROOT_TASK_ID": "VARCHAR", "GRAPH_VERSION": "NUMBER(38,0)", "RUN_ID": "NUMBER(38,0)",
     "ATTEMPT_NUMBER": "NUMBER(38,0)", "CONFIG": "VARCHAR", "GRAPH_RUN_GROUP_ID": "VARCHAR", "BACKFILL_INFO": "OBJECT",
+    "SNOWSIM_ROW_ID": "NUMBER(38,0)",  # internal: breaks ties in the order (see _SCHEDULED_ROW_ID), not shown
 }  # fmt: skip
 COMPLETE_GRAPHS_TYPES = {**_GRAPH_COMMON, "COMPLETED_TIME": "TIMESTAMP_LTZ", **_GRAPH_TAIL}
 CURRENT_GRAPHS_TYPES = {**_GRAPH_COMMON, **_GRAPH_TAIL}

@@ -65,14 +65,14 @@ _FUNCTIONS = {
             "ROOT_TASK_NAME": lambda v: f"UPPER(ROOT_TASK_NAME) = UPPER({v})",
             "ERROR_ONLY": _error_states((history.FAILED, history.CANCELLED)),
         },
-        "COMPLETED_TIME DESC",  # docs: descending COMPLETED_TIME
+        'COMPLETED_TIME DESC, "SNOWSIM_ROW_ID" DESC',  # docs: descending COMPLETED_TIME; ties: see history.py
         1000,
         history.COMPLETE_GRAPHS_TYPES,
     ),
     "CURRENT_TASK_GRAPHS": _Function(
         "SNOWSIM$CURRENT_TASK_GRAPHS",
         {"ROOT_TASK_NAME": lambda v: f"UPPER(ROOT_TASK_NAME) = UPPER({v})"},
-        "SCHEDULED_TIME DESC",  # docs silent on the order; newest first like TASK_HISTORY
+        'SCHEDULED_TIME DESC, "SNOWSIM_ROW_ID" DESC',  # docs: descending SCHEDULED_TIME; ties: see history.py
         1000,
         history.CURRENT_GRAPHS_TYPES,
     ),
