@@ -154,8 +154,8 @@ class History:
         self._row_id = next_row_id(duck)
         self._tasks: dict[int, HistoryRecord] = {}  # row_id -> record, written at the next flush
         self._graphs: dict[int, GraphRecord] = {}
-        # Ids of the history rows already written (a changed record is replaced); ~60 bytes per task run, far less
-        # than the row itself takes in DuckDB.
+        # Ids of the history and graph-run rows already written (a changed record is replaced; both tables share
+        # one id counter); ~60 bytes per run, far less than the row itself takes in DuckDB.
         self._written: set[int] = set()
         self._next_rows: list[tuple] | None = None  # replaces NEXT_TABLE at the next flush when set
         self._next_written: list[tuple] | None = None  # what NEXT_TABLE holds (None: unknown, e.g. a reopened file)
@@ -186,18 +186,17 @@ class History:
             return
         self.duck.execute("BEGIN TRANSACTION")
         try:
-            # Most history records are written once, when their run ends: they are appended with a plain INSERT
-            # (INSERT OR REPLACE's conflict check costs ~3 ms per statement even when nothing conflicts). The few
-            # changed ones (auto-suspension) are replaced in place. The rows' physical order is not observable:
-            # TASK_HISTORY orders by SCHEDULED_TIME and the row id.
-            written = self._written
-            tasks = self._tasks.values()
-            _insert(self.duck, HISTORY_TABLE, _rows(HISTORY_COLUMNS, [r for r in tasks if r.row_id not in written]))
-            changed = [r for r in tasks if r.row_id in written]
-            _insert(self.duck, HISTORY_TABLE, _rows(HISTORY_COLUMNS, changed), "INSERT OR REPLACE")
-            # Graph runs: one INSERT OR REPLACE per flush (a run read while executing is written again at its end).
-            graphs = _rows(GRAPH_COLUMNS, list(self._graphs.values()))
-            _insert(self.duck, GRAPHS_TABLE, graphs, "INSERT OR REPLACE")
+            # Most records are written once, when their run ends (a graph run also starts and ends in one tick
+            # unless a read flushes in between): they are appended with a plain INSERT (INSERT OR REPLACE's
+            # conflict check costs ~3 ms per statement even when nothing conflicts; graph runs of the 5-task
+            # pipeline: 3.0 -> 1.2 ms per flush). The few changed ones (auto-suspension, a graph run read while
+            # executing) are replaced in place. The rows' physical order is not observable: the table functions
+            # order by their times and the row id (_SCHEDULED_ROW_ID).
+            for table, columns, records in ((HISTORY_TABLE, HISTORY_COLUMNS, self._tasks.values()),
+                                            (GRAPHS_TABLE, GRAPH_COLUMNS, self._graphs.values())):
+                _insert(self.duck, table, _rows(columns, [r for r in records if r.row_id not in self._written]))
+                changed = [r for r in records if r.row_id in self._written]
+                _insert(self.duck, table, _rows(columns, changed), "INSERT OR REPLACE")
             if self._next_rows is not None:
                 self.duck.execute(f"DELETE FROM {NEXT_TABLE}")
                 # one INSERT for all rows (executemany runs one statement per row)
@@ -207,6 +206,7 @@ class History:
             self.duck.execute("ROLLBACK")
             raise
         self._written.update(self._tasks)
+        self._written.update(self._graphs)
         if self._next_rows is not None:
             self._next_written = self._next_rows
         self._tasks.clear()

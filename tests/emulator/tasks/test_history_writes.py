@@ -44,3 +44,23 @@ def test_the_next_scheduled_run_follows_reads_suspend_and_resume(conn, sql, star
     conn.advance(minutes=2)
     assert [(n, utc(t)) for n, t in sql(scheduled)] == [("R", start + timedelta(minutes=5))]
     assert [s for (s,) in sql.history("state")] == ["SUCCEEDED", "SCHEDULED"]
+
+
+def test_a_graph_run_read_while_executing_shows_once_when_complete(conn, sql, start):
+    """docs: functions/current_task_graphs (executing runs), functions/complete_task_graphs - a graph run read while
+    it executes, and again in between, is one completed run afterwards (its stored row is rewritten, not added)."""
+    sql("create task r schedule = '1 minute' as select 1", "create task slow after r as select 2",
+        "alter task slow resume", "alter task r resume")
+    conn.scheduler.durations = {"SLOW": timedelta(seconds=30)}
+    current = "select root_task_name, state from table(information_schema.current_task_graphs())"
+    complete = "select root_task_name, state, completed_time from table(information_schema.complete_task_graphs())"
+    conn.advance(minutes=1, seconds=10)
+    assert sql(current) == [("R", "SCHEDULED"), ("R", "EXECUTING")]
+    assert sql(current) == [("R", "SCHEDULED"), ("R", "EXECUTING")]  # read again without a tick
+    assert sql(complete) == []
+    conn.advance(seconds=30)
+    assert sql(current) == [("R", "SCHEDULED")]
+    ended = start + timedelta(minutes=1, seconds=30)
+    assert [(n, s, utc(t)) for n, s, t in sql(complete)] == [("R", "SUCCEEDED", ended)]
+    conn.advance(minutes=1)
+    assert [s for _, s, _ in sql(complete)] == ["SUCCEEDED", "SUCCEEDED"]
