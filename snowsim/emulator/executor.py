@@ -49,8 +49,12 @@ class QueryPlan:
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        template = fast_sql(self.translation.sql) if conn.fast_macros else self.translation.sql
-        sql = bind_sql(template, conn.run_values(self.translation, dml=False))
+        translation = self.translation
+        values = conn.run_values(translation, dml=False)
+        template = translation.sql
+        if translation.insert_only and dml.insert_only(conn, translation, values):
+            template = dml.insert_only_sql(template, translation.insert_only)
+        sql = bind_sql(fast_sql(template) if conn.fast_macros else template, values)
         cur = conn.duck.execute(sql, params) if params else conn.duck.execute(sql)
         if self._shape is None:
             desc = cur.description

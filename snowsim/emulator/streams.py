@@ -9,6 +9,8 @@ A SHOW_INITIAL_ROWS stream first returns the rows alive at its offset, as insert
 A stream on a view reads its view's base tables the same way: see view_streams.py.
 LO and HI are DuckDB variables set just before each run, so translations stay cacheable. The offset moves only when a
 DML statement that read the stream commits: to the transaction's start version (commit_hook).
+While no row version of a table ended after LO (an insert-only interval, the common case of a staging table), a
+standard stream's delta is its rows born in (LO, HI]: translations carry that cheaper text too, runs pick one (dml.py).
 CREATE / DROP / SHOW / DESCRIBE / ALTER STREAM live in stream_ddl.py.
 """
 
@@ -70,6 +72,20 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
         f"SELECT {picked} FROM {hist} WHERE ((__vfrom > {lo} AND __vfrom <= {hi}) OR (__vto > {lo} AND __vto <= {hi})) "
         f"AND (__vfrom <= {lo} OR __vto IS NULL OR __vto > {hi})"
     )
+
+
+def insert_only_delta_sql(table: CatalogObject, lo: str, hi: str) -> str:
+    """delta_sql of a standard stream when no row version of the table ended after lo: the rows born in (lo, hi].
+
+    Then a version touched in (lo, hi] was born there and is still current, so it is an INSERT with METADATA$ISUPDATE
+    FALSE (no window), and the filter on one column is a scan filter that skips row groups by their zone maps; the
+    general shape's OR over __vfrom and __vto stays a filter above a scan reading every column of every row (EXPLAIN).
+    An 84-row delta of a 60k-row, 15-column history: COUNT(*) 1.24 -> 0.92 ms, a MERGE from it 15.3 -> 9.1 ms (CPU,
+    median of 40 interleaved); caves_albert day: MERGE CTAS 6.05 -> 5.38 ms, sampler COUNT 3.73 -> 2.74 ms.
+    """
+    cols = [duck_ident(c) for c in table.column_names()]
+    return (f"SELECT {_select(cols, _INSERT, 'FALSE', '__rid')} FROM {history_table(table.name)} "
+            f"WHERE __vfrom > {lo} AND __vfrom <= {hi}")
 
 
 def inserted_sql(table: CatalogObject, lo: str, hi: str) -> str:
@@ -134,14 +150,22 @@ def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Exp
     if is_on_view(stream):
         tables = [t for t in base_tables(tr.catalog, stream) if t is not None]
         sql = view_streams.relation_sql(tr, stream, source, tables, lo, hi, init)
-    elif stream.info.get("show_initial_rows") or stream.info.get("initial_pending"):
-        sql = (
-            f"SELECT * FROM ({initial_sql(source, lo)}) WHERE {init} UNION ALL "
-            f"SELECT * FROM ({delta_sql(source, stream.info.get('mode', 'DEFAULT'), lo, hi)}) WHERE NOT {init}"
-        )
-    else:  # DuckDB binds both branches of a UNION: a stream that never shows initial rows reads its changes only
-        sql = delta_sql(source, stream.info.get("mode", "DEFAULT"), lo, hi)
+        return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
+    mode = stream.info.get("mode", "DEFAULT")
+    sql = delta = delta_sql(source, mode, lo, hi)
+    if mode != "APPEND_ONLY":
+        # the delta as the generated statement holds it, and its insert-only text: a run picks one (dml.insert_only)
+        tr.insert_only.append((variable(stream.name, "lo"), source.info["id"], history_table(source.name),
+                               _generated(delta), _generated(insert_only_delta_sql(source, lo, hi))))
+    if stream.info.get("show_initial_rows") or stream.info.get("initial_pending"):
+        sql = (f"SELECT * FROM ({initial_sql(source, lo)}) WHERE {init} UNION ALL "
+               f"SELECT * FROM ({delta}) WHERE NOT {init}")
+    # (else: DuckDB binds both branches of a UNION, so a stream that never shows initial rows reads its changes only)
     return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
+
+
+def _generated(sql: str) -> str:
+    return sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb")
 
 
 STREAM_RELATION.append(_relation)

@@ -61,6 +61,9 @@ class Translation:
     referenced: list[ObjectName] = field(default_factory=list)
     version_as_param: bool = False  # DML passes its version as a parameter instead of the __ver variable
     binders: list = field(default_factory=list)  # fn(conn) -> SET statements for per-run values (time travel points)
+    # Standard streams on tables, each as (its lo variable, the table's id, its history table, the delta's text as the
+    # statement's SQL holds it, a cheaper text exact while no row version of the table ended after lo): see streams.py
+    insert_only: tuple[tuple[str, str, str, str, str], ...] = ()
 
 
 def parse(sql: str) -> exp.Expression:
@@ -91,6 +94,7 @@ class Translator:
         self.statement = ""
         self._streams: list[ObjectName] = []
         self.binders: list = []  # see Translation.binders; hooks append while translating
+        self.insert_only: list[tuple[str, str, str, str, str]] = []  # see Translation.insert_only
         self._referenced: list[ObjectName] = []
         self.uses_clock = False
 
@@ -133,13 +137,14 @@ class Translator:
         self._streams = []
         self._referenced = []
         self.binders = []
+        self.insert_only = []
         self.uses_clock = False
 
     def finish(self, tree: exp.Expression) -> Translation:
         """Generate DuckDB SQL for a translated tree."""
         return Translation(
             _duck_sql(tree), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced,
-            binders=list(self.binders),
+            binders=list(self.binders), insert_only=tuple(dict.fromkeys(self.insert_only)),
         )
 
     def query(self, tree: exp.Expression, name_outputs: bool = True) -> exp.Expression:
