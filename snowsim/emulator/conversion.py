@@ -356,16 +356,17 @@ def _parse_with_format(value: exp.Expression, fmt: exp.Expression, safe: bool, w
     if not isinstance(fmt, exp.Literal):
         raise not_supported(f"TO_{what.upper()} with a non-constant format", tr)
     text = to_text(value)
-    parsed = typed(exp.StrToTime(this=text, format=fmt.copy(), safe=True), NTZ)
     if safe:
-        return parsed
+        return typed(exp.StrToTime(this=text, format=fmt.copy(), safe=True), NTZ)
     # docs (to_date, to_decimal): "Can't parse '<value>' as <what> with format '<format>'"; the errno for dates
     # and timestamps is not in the docs (100096 seen in error reports)
     original = format_time(fmt.this, Snowflake.INVERSE_TIME_MAPPING, Snowflake.INVERSE_TIME_TRIE).upper()
     tail = exp.Literal.string(f"' as {what} with format '{original}'").sql(dialect="duckdb")
-    sql = ("CASE WHEN {0} IS NULL THEN NULL WHEN {1} IS NULL "
-           "THEN error('SF#100096|22007|Can''t parse ''' || {0} || " + tail + ") ELSE {1} END")
-    return template(sql, text, parsed, sf_kind=NTZ)
+    # the value is the template's only hole, so a bound parameter in it is read once (see sqlfuncs.template)
+    parsed = "CAST(TRY_STRPTIME({0}, " + exp.Literal.string(fmt.this).sql(dialect="duckdb") + ") AS TIMESTAMP)"
+    sql = ("CASE WHEN {0} IS NULL THEN NULL WHEN " + parsed + " IS NULL "
+           "THEN error('SF#100096|22007|Can''t parse ''' || {0} || " + tail + ") ELSE " + parsed + " END")
+    return template(sql, text, sf_kind=NTZ)
 
 
 _TO_TIMESTAMP = {"TO_TIMESTAMP": None, "TO_TIMESTAMP_NTZ": NTZ, "TO_TIMESTAMP_LTZ": LTZ, "TO_TIMESTAMP_TZ": LTZ}

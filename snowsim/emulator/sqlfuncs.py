@@ -9,6 +9,7 @@ returning the replacement node (or the node itself).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -202,13 +203,30 @@ def cast(node: exp.Expression, duck: str, sf_kind: str, safe: bool = False) -> e
 def template(sql: str, *args: exp.Expression, sf_kind: str = UNKNOWN) -> exp.Expression:
     """DuckDB SQL with {0}, {1}... holes filled by nodes (the text is parsed once and cached)."""
     tree = fast_copy(_parsed(sql))
+    once: dict[int, str] = {}  # holes read twice whose argument holds a bound parameter -> lambda variable
     for col in list(tree.find_all(exp.Column)):
         name = col.name
         if name.startswith("__hole"):
-            col.replace(fast_copy(args[int(name[6:])]) if _used_twice(sql, name) else args[int(name[6:])])
+            i = int(name[6:])
+            if not _used_twice(sql, name):
+                col.replace(args[i])
+            elif args[i].find(exp.Placeholder) is None:
+                col.replace(fast_copy(args[i]))
+            else:
+                # DuckDB numbers `?` by position, so a copied `?` would be a second parameter nobody binds: the
+                # argument is evaluated once, in a one-element list, and read through a lambda variable
+                once.setdefault(i, f"__arg{next(_VARIABLES)}")
+                col.replace(exp.column(once[i]))
+    for i, var in once.items():
+        body = exp.Lambda(this=tree, expressions=[exp.to_identifier(var)])
+        mapped = exp.Anonymous(this="list_transform", expressions=[exp.Array(expressions=[args[i]]), body])
+        tree = exp.Anonymous(this="list_extract", expressions=[mapped, exp.Literal.number(1)])
     if tree.meta.get("sf_kind") is None:
         typed(tree, sf_kind)
     return tree
+
+
+_VARIABLES = itertools.count()
 
 
 def fast_copy(node: exp.Expression) -> exp.Expression:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import snowflake.connector.errors as sf
 
 from tests.emulator.functions.conftest import failure, row, rows, value
 
@@ -98,6 +99,18 @@ def test_to_date_with_format_mismatch(cur):
     """docs: to_date - input that does not match the format is an error (errno non-doc: 100096)."""
     err = failure(cur, "select to_date('2024-13-45', 'YYYY-MM-DD')")
     assert err.errno == 100096 and err.raw_msg == "Can't parse '2024-13-45' as date with format 'YYYY-MM-DD'"
+
+
+def test_formatted_conversions_of_bound_parameters(cur):
+    """docs: to_date, to_timestamp - a bound value with a format (it is read twice by the check; bound once)."""
+    assert cur.execute("select to_date(%s, 'DD/MM/YYYY'), to_timestamp_ntz(%s, 'YYYY-MM-DD HH24:MI:SS'), %s",
+                       ["02/01/2024", "2024-01-02 10:11:12", 7]).fetchone() == (
+        date(2024, 1, 2), datetime(2024, 1, 2, 10, 11, 12), 7)
+    with pytest.raises(sf.ProgrammingError) as info:
+        cur.execute("select to_date(%s, 'YYYY-MM-DD')", ["2024-13-45"])
+    err = info.value
+    assert err.errno == 100096 and err.raw_msg == "Can't parse '2024-13-45' as date with format 'YYYY-MM-DD'"
+    assert cur.execute("select try_to_date(%s, 'YYYY-MM-DD')", ["nope"]).fetchone() == (None,)
 
 
 def test_to_timestamp_variants(cur):
