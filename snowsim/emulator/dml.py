@@ -55,6 +55,9 @@ class DmlPlan:
     probe: str | None = None
     retype: Callable[[dict[str, str]], list[str]] | None = None
     typed: dict[tuple, list[str]] = field(default_factory=dict)
+    # a step that acts on matched target rows only (a MERGE's row-ending UPDATE): skipped when the duplicate probe,
+    # which counts them anyway, found none (~0.9 ms less per MERGE that only inserts)
+    matched_only: int | None = None
     speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
     writes = True
 
@@ -82,7 +85,11 @@ class DmlPlan:
             steps = [fast_sql(step) for step in steps]
         try:
             done: list[int] = []  # each step's row count
+            matched = None  # target rows the joined rows match, when the duplicate probe counted them
             for i, step in enumerate(steps):
+                if i == self.matched_only and matched == 0:
+                    done.append(0)
+                    continue
                 step = bind_sql(step, values)
                 if i == self.params_in and self.version_param:
                     rows = duck.execute(step, [version, *params]).fetchall()
@@ -92,7 +99,7 @@ class DmlPlan:
                     rows = duck.execute(step).fetchall()
                 done.append(rows[0][0] if rows and isinstance(rows[0][0], int) else 0)
                 if self.check is not None and i == self.params_in:
-                    self._refuse_duplicates(duck)
+                    matched = self._refuse_duplicates(duck)
             queried = [src for _, src in self.counts if isinstance(src, str)]
             # all counts in one statement: each DuckDB statement costs ~0.1 ms, and tasks run thousands of these
             row = duck.execute("SELECT " + ", ".join(f"({q})" for q in queried)).fetchone() if queried else ()
@@ -104,10 +111,12 @@ class DmlPlan:
             for step in self.cleanup:
                 duck.execute(step).fetchall()
 
-    def _refuse_duplicates(self, duck) -> None:
+    def _refuse_duplicates(self, duck) -> int:
+        """Raise 100090 for a target row several source rows act on; else the number of joined rows matching one."""
         probe, detail = self.check
-        if duck.execute(probe).fetchone() is None:
-            return
+        matched, duplicate = duck.execute(probe).fetchone()
+        if duplicate is None:
+            return matched
         bad = duck.execute(detail).fetchone()
         values_text = json.dumps([_plain(v) for v in bad], default=str, ensure_ascii=False)
         raise errors.ProgrammingError(
@@ -380,7 +389,9 @@ def _duplicate_check(obj: CatalogObject, offending: str) -> tuple[str, str]:
     hist = history_table(obj.name)
     first = (f"SELECT __trid FROM {TEMP} WHERE __trid IS NOT NULL GROUP BY __trid "
              f"HAVING count(*) > 1 AND bool_or({offending}) ORDER BY __trid LIMIT 1")
-    return first, f"SELECT {_cols(obj.columns) or 'NULL'} FROM {hist} WHERE __vto IS NULL AND __rid = ({first})"
+    # one statement: the joined rows that match a target row (DmlPlan.matched_only), and the first duplicate
+    probe = f"SELECT (SELECT count(__trid) FROM {TEMP}), ({first})"
+    return probe, f"SELECT {_cols(obj.columns) or 'NULL'} FROM {hist} WHERE __vto IS NULL AND __rid = ({first})"
 
 
 def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
@@ -655,4 +666,4 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         counts.append(("number of rows deleted",
                        ended if not upd else (ended, wrote) if not ins else counted(dele, "DISTINCT __trid")))
     return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0, probe=joined,
-                   retype=steps_for)
+                   retype=steps_for, matched_only=1 if check is not None and (upd or dele) else None)
