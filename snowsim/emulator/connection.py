@@ -64,6 +64,7 @@ class Connection:
         self._closed = False
         self.statement_text = ""
         self.fast_macros = False  # plans run with the macros' stand-ins (speculation.py) while set
+        self.rows_ended: dict[str, int] = {}  # table id -> a version no row version ended above (run_texts.py)
         self.warehouse = ignored.get("warehouse")
         self.session.warehouse = normalize(self.warehouse) if self.warehouse else None
         install_macros(self.duck)

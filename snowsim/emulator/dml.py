@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -20,7 +19,7 @@ from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.results import Result
-from snowsim.emulator.speculation import fast_sql
+from snowsim.emulator.run_texts import rows_ended, texts
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, kind
 from snowsim.emulator.storage import RID_SEQUENCE, history_table
 from snowsim.emulator.translate import Translation, Translator, _duck_sql
@@ -78,11 +77,7 @@ class DmlPlan:
         values = conn.run_values(self.translation, dml=True)
         duck = conn.duck
         steps = self._typed_steps(duck, values, params) if self.retype is not None else self.steps
-        variants = self.translation.insert_only
-        if variants and insert_only(conn, self.translation, values):
-            steps = [insert_only_sql(step, variants) for step in steps]
-        if conn.fast_macros:
-            steps = [fast_sql(step) for step in steps]
+        steps = texts(conn, self.translation, values, steps)
         try:
             done: list[int] = []  # each step's row count
             matched = None  # target rows the joined rows match, when the duplicate probe counted them
@@ -130,44 +125,6 @@ class DmlPlan:
                 return self.steps  # parameters of ever new types: the conversions for any type
             steps = self.typed[key] = self.retype(describe(duck, bind_sql(self.probe, values), params))
         return steps
-
-
-# ---- streams' insert-only intervals ---------------------------------------------------------------------------------
-# A run reads a standard stream through its insert-only text (streams.insert_only_delta_sql) when no row version of its
-# table ended after the stream's lo. Per connection: table id -> a version no __vto of the table is above. Every writer
-# of __vto is a DmlPlan, which raises it before its steps run (ends_rows); Storage.undo and crash recovery only clear
-# __vto. A rolled-back statement leaves it too high: that costs the cheaper text, never a wrong delta. A table not seen
-# yet (a database reopened with path=) is read once. (Here, not in streams.py: executor and dml cannot import streams,
-# whose import of stream_ddl imports executor.)
-_ENDED = "_snowsim_rows_ended"  # in conn.__dict__, as timetravel keeps its compaction counters
-
-
-def rows_ended(conn: Connection, table_id: str, version: int) -> None:
-    """Record that a statement writing `version` may end row versions of the table (call before it runs)."""
-    ended = conn.__dict__.setdefault(_ENDED, {})
-    if ended.get(table_id, 0) < version:
-        # the version is above every __vto already stored (versions only grow), so this bounds an unknown table too
-        ended[table_id] = version
-
-
-def insert_only(conn: Connection, translation: Translation, values: dict[str, str]) -> bool:
-    """Whether a run may read its standard streams through their insert-only texts (no row version ended after lo)."""
-    ended = conn.__dict__.setdefault(_ENDED, {})
-    for lo, table_id, hist, _, _ in translation.insert_only:
-        last = ended.get(table_id)
-        if last is None:  # e.g. a database reopened with path=
-            last = ended[table_id] = conn.duck.execute(f"SELECT coalesce(max(__vto), 0) FROM {hist}").fetchone()[0]
-        if last > int(values[lo]):
-            return False
-    return True
-
-
-@lru_cache(maxsize=4096)
-def insert_only_sql(sql: str, variants: tuple[tuple[str, str, str, str, str], ...]) -> str:
-    """A statement's SQL (or DML step) with its streams' deltas replaced by their insert-only texts."""
-    for *_, general, cheap in variants:
-        sql = sql.replace(general, cheap)
-    return sql
 
 
 def _plain(value: object) -> object:

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from snowsim.emulator import ddl, dml, errors
 from snowsim.emulator.results import Result, shape
-from snowsim.emulator.speculation import fast_sql
+from snowsim.emulator.run_texts import texts
 from snowsim.emulator.translate import Translation, parse
 from snowsim.emulator.variables import bind_sql
 
@@ -49,12 +49,8 @@ class QueryPlan:
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        translation = self.translation
-        values = conn.run_values(translation, dml=False)
-        template = translation.sql
-        if translation.insert_only and dml.insert_only(conn, translation, values):
-            template = dml.insert_only_sql(template, translation.insert_only)
-        sql = bind_sql(fast_sql(template) if conn.fast_macros else template, values)
+        values = conn.run_values(self.translation, dml=False)
+        sql = bind_sql(texts(conn, self.translation, values, [self.translation.sql])[0], values)
         cur = conn.duck.execute(sql, params) if params else conn.duck.execute(sql)
         if self._shape is None:
             desc = cur.description

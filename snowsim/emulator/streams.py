@@ -10,7 +10,7 @@ A stream on a view reads its view's base tables the same way: see view_streams.p
 LO and HI are DuckDB variables set just before each run, so translations stay cacheable. The offset moves only when a
 DML statement that read the stream commits: to the transaction's start version (commit_hook).
 While no row version of a table ended after LO (an insert-only interval, the common case of a staging table), a
-standard stream's delta is its rows born in (LO, HI]: translations carry that cheaper text too, runs pick one (dml.py).
+standard stream's delta is its rows born in (LO, HI]: translations carry that cheaper text too, runs pick one (run_texts.py).
 CREATE / DROP / SHOW / DESCRIBE / ALTER STREAM live in stream_ddl.py.
 """
 
@@ -154,7 +154,7 @@ def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Exp
     mode = stream.info.get("mode", "DEFAULT")
     sql = delta = delta_sql(source, mode, lo, hi)
     if mode != "APPEND_ONLY":
-        # the delta as the generated statement holds it, and its insert-only text: a run picks one (dml.insert_only)
+        # the delta as the generated statement holds it, and its insert-only text: a run picks one (run_texts.py)
         tr.insert_only.append((variable(stream.name, "lo"), source.info["id"], history_table(source.name),
                                _generated(delta), _generated(insert_only_delta_sql(source, lo, hi))))
     if stream.info.get("show_initial_rows") or stream.info.get("initial_pending"):

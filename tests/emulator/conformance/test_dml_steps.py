@@ -156,40 +156,25 @@ def test_update_without_from_counts_no_multi_joined_rows(tgt):
     assert _rows(tgt) == [(1, "a", 0), (2, "b", 2), (3, "c", 2)]
 
 
-class _Sent:
-    """conn.duck, recording the SQL sent to DuckDB."""
-
-    def __init__(self, duck) -> None:
-        self._duck = duck
-        self.sql: list[str] = []
-
-    def execute(self, sql, *args):
-        self.sql.append(sql)
-        return self._duck.execute(sql, *args)
-
-    def __getattr__(self, name):
-        return getattr(self._duck, name)
+def _ends_rows(sent: list[str]) -> int:
+    return sum("SET __vto" in sql for sql in sent)
 
 
-def _ends_rows(sent: _Sent) -> int:
-    return sum("SET __vto" in sql for sql in sent.sql)
-
-
-def test_merge_matching_no_target_row_skips_the_row_ending_update(conn, cur):
+def test_merge_matching_no_target_row_skips_the_row_ending_update(cur, recorder):
     """docs: sql/merge - a MERGE whose source matches nothing only inserts: same counts, no UPDATE sent to DuckDB."""
     cur.execute("create table tgt (k int, v string)")
     cur.execute("create table src (k int, v string)")
     cur.execute("insert into src values (1, 'a'), (2, 'b')")
     sql = ("merge into tgt using src on tgt.k = src.k when matched then update set v = src.v "
            "when not matched then insert (k, v) values (src.k, src.v)")
-    conn.duck = sent = _Sent(conn.duck)
+    recorder.sent.clear()
     assert cur.execute(sql).fetchall() == [(2, 0)]
-    assert _ends_rows(sent) == 0
+    assert _ends_rows(recorder.sent) == 0
     cur.execute("insert into src values (3, 'c')")
     cur.execute("update src set v = 'A' where k = 1")
-    sent.sql.clear()
+    recorder.sent.clear()
     assert cur.execute(sql).fetchall() == [(1, 2)]  # k=3 inserted, 1 and 2 updated
-    assert _ends_rows(sent) == 1
+    assert _ends_rows(recorder.sent) == 1
     assert cur.execute("select k, v from tgt order by k").fetchall() == [(1, "A"), (2, "b"), (3, "c")]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from snowsim.emulator import connect
+from tests.emulator.conftest import DuckRecorder
 from tests.emulator.streams.conftest import rows
 
 META = "id, v, metadata$action, metadata$isupdate, metadata$row_id"
@@ -24,28 +25,6 @@ def _general(sent: list[str]) -> bool:
     return any(WINDOW in s for s in sent if not s.startswith("DESCRIBE"))
 
 
-class _Recorder:
-    """conn.duck, recording the SQL the connection's plans send to DuckDB."""
-
-    def __init__(self, duck) -> None:
-        self._duck = duck
-        self.sent: list[str] = []
-
-    def execute(self, sql, *args):
-        self.sent.append(sql)
-        return self._duck.execute(sql, *args)
-
-    def __getattr__(self, name):
-        return getattr(self._duck, name)
-
-
-@pytest.fixture
-def recorder(conn):
-    """Records what the connection's statements send to DuckDB from now on."""
-    conn.duck = _Recorder(conn.duck)
-    return conn.duck
-
-
 @pytest.fixture
 def t(cur):
     """Table T(id, v) with a standard stream S and a sink."""
@@ -55,7 +34,7 @@ def t(cur):
     return cur
 
 
-def _read(cur, recorder: _Recorder, sql: str = STREAM) -> tuple[list[tuple], bool]:
+def _read(cur, recorder: DuckRecorder, sql: str = STREAM) -> tuple[list[tuple], bool]:
     """A stream read's rows and whether it ran the general text."""
     recorder.sent.clear()
     got = rows(cur, sql)
@@ -226,7 +205,7 @@ def test_reopened_database_knows_rows_ended_before_it_was_opened(tmp_path):
         assert got == rows(cur, GENERAL)
         cur.execute("insert into sink select id, v, metadata$action, metadata$isupdate from s")
         cur.execute("insert into t values (4, 'd')")
-        second.duck = recorder = _Recorder(second.duck)
+        second.duck = recorder = DuckRecorder(second.duck)
         got, general = _read(cur, recorder)
         assert not general
         assert [r[:4] for r in got] == [(4, "d", "INSERT", False)]
