@@ -60,7 +60,7 @@ def delta_sql(table: CatalogObject, mode: str, lo: str, hi: str) -> str:
         # inserting transaction committed. Versions a transaction both wrote and ended (vfrom = vto) were never
         # committed table state: an insert then update in one transaction shows the updated values, an insert then
         # delete shows nothing.
-        return f"SELECT {_select(cols, _INSERT, 'FALSE', '__rid')} FROM ({inserted_sql(table, lo, hi)})"
+        return inserted_sql(table, lo, hi, _select(cols, _INSERT, 'FALSE', '__rid'))
 
     # One scan: of the versions touched in (lo, hi], the one alive at lo ("before", vfrom <= lo) is a DELETE and the
     # one alive at hi ("after") an INSERT; a row with both is an update (each row has at most one of each). Versions
@@ -88,12 +88,16 @@ def insert_only_delta_sql(table: CatalogObject, lo: str, hi: str) -> str:
             f"WHERE __vfrom > {lo} AND __vfrom <= {hi}")
 
 
-def inserted_sql(table: CatalogObject, lo: str, hi: str) -> str:
-    """The row versions of the rows inserted in (lo, hi], as inserted (all history columns; see delta_sql)."""
+def inserted_sql(table: CatalogObject, lo: str, hi: str, select: str = "*") -> str:
+    """`select` (default: all history columns) of the row versions of the rows inserted in (lo, hi], as inserted.
+
+    The projection is applied in the scan's own SELECT: a SELECT around it is one more level for DuckDB to bind
+    (an INSERT ... SELECT from an append-only stream: ~0.3 ms less, lab).
+    """
     # __ins marks every version a row's inserting transaction wrote (an update in that transaction keeps it: dml.py),
     # so a plain filter finds them. A window over (__rid, __vfrom) did it before: STG INSERT 8.9 -> 7.0 ms (lab).
     return (
-        f"SELECT * FROM {history_table(table.name)} WHERE __vfrom > {lo} AND __vfrom <= {hi} AND __ins "
+        f"SELECT {select} FROM {history_table(table.name)} WHERE __vfrom > {lo} AND __vfrom <= {hi} AND __ins "
         f"AND (__vto IS NULL OR __vto > __vfrom)"
     )
 

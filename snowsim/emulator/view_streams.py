@@ -317,7 +317,7 @@ def _rows(table: CatalogObject, kind: str, lo: str, hi: str) -> str:
     cols = ", ".join([duck_ident(c) for c in table.column_names()] + ["__rid"])
     hist = history_table(table.name)
     if kind in ("INSERTED", "AT_LO_AND_INSERTED"):
-        inserted = f"SELECT {cols} FROM ({streams.inserted_sql(table, lo, hi)})"
+        inserted = streams.inserted_sql(table, lo, hi, cols)
         if kind == "INSERTED":
             return f"({inserted})"
         return f"(SELECT {cols} FROM {hist} WHERE {alive_at(lo)} UNION ALL {inserted})"
