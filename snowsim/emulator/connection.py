@@ -238,7 +238,8 @@ class Connection:
             return p.run(self, params)
         if type(query_id) is int:
             query_id = query_id_text(query_id)
-        with self.txns.statement(p.writes, query_id, single=getattr(p, "single", False)):
+        single = p.single(self.catalog.durable) if hasattr(p, "single") else False
+        with self.txns.statement(p.writes, query_id, single=single):
             return p.run(self, params)
 
     def run_values(self, translation: Translation, dml: bool = False) -> dict[str, str]:

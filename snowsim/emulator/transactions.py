@@ -2,8 +2,9 @@
 
 A Snowflake transaction owns one version number. Every statement runs in its own DuckDB transaction, so a failing
 statement rolls back only itself (Snowflake's rule inside explicit transactions, docs: sql-reference/transactions).
-An autocommit statement is a one-statement transaction: when it is a single DuckDB statement that consumes no stream,
-DuckDB's own statement atomicity is enough and no BEGIN/COMMIT is sent (the hot path of ingestion).
+An autocommit statement is a one-statement transaction: when it is a single DuckDB statement that consumes no stream
+(or any single DuckDB statement, on an in-memory database: offsets are Python state there), DuckDB's own statement
+atomicity is enough and no BEGIN/COMMIT is sent (the hot paths of ingestion and of a task's INSERT ... SELECT).
 An explicit transaction writes a marker row in _snowsim.open_txns with its first write; COMMIT removes it and runs the
 commit hooks (streams move their offsets to the transaction's start version) in one DuckDB transaction; ROLLBACK, or
 recovery after a crash, deletes the row versions written under a version that still has a marker.
@@ -110,7 +111,7 @@ class Transactions:
     def statement(self, writes: bool, query_id: str, single: bool = False) -> Iterator[None]:
         """Run one statement atomically; in autocommit mode, commit it as its own transaction.
 
-        `single`: the statement is one DuckDB statement reading no stream, so DuckDB's statement atomicity suffices.
+        `single`: the statement is one DuckDB statement and DuckDB's statement atomicity suffices (DmlPlan.single).
         """
         if not writes:
             yield
