@@ -131,13 +131,27 @@ def next_row_id(duck: duckdb.DuckDBPyConnection) -> int:
 
 
 def _insert(duck: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], verb: str = "INSERT") -> None:
-    """One INSERT of many rows, one list parameter per column (far faster than executemany's statement per row).
+    """One INSERT OR REPLACE of many rows, one list parameter per column (executemany runs a statement per row).
 
     Plain unnest(?) without CASTs: the INSERT casts to the column types anyway, and 27 CASTs cost ~0.5 ms of binding.
     """
     if rows:
         columns = list(map(list, zip(*rows, strict=True)))
         duck.execute(f"{verb} INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)
+
+
+def _append(appender: duckdb.Appender, rows: list[tuple]) -> None:
+    """Append rows through DuckDB's appender: no SQL to parse and bind (10 rows of 27 columns: 1.12 -> 0.68 ms).
+
+    Values are converted as bound parameters would be; the rows join the connection's open transaction.
+    """
+    if rows:
+        try:
+            appender.append_rows(rows)
+            appender.flush()
+        except BaseException:
+            appender.clear()  # rows buffered before a bad one must not reach the next flush
+            raise
 
 
 def _rows(columns: list[tuple[str, str]], records: list) -> list[tuple]:
@@ -159,6 +173,7 @@ class History:
         self._written: set[int] = set()
         self._next_rows: list[tuple] | None = None  # replaces NEXT_TABLE at the next flush when set
         self._next_written: list[tuple] | None = None  # what NEXT_TABLE holds (None: unknown, e.g. a reopened file)
+        self._appenders = {table: duck.appender(table) for table in (HISTORY_TABLE, GRAPHS_TABLE, NEXT_TABLE)}
 
     def new_id(self) -> int:
         """A fresh row id."""
@@ -194,13 +209,12 @@ class History:
             # order by their times and the row id (_SCHEDULED_ROW_ID).
             for table, columns, records in ((HISTORY_TABLE, HISTORY_COLUMNS, self._tasks.values()),
                                             (GRAPHS_TABLE, GRAPH_COLUMNS, self._graphs.values())):
-                _insert(self.duck, table, _rows(columns, [r for r in records if r.row_id not in self._written]))
+                _append(self._appenders[table], _rows(columns, [r for r in records if r.row_id not in self._written]))
                 changed = [r for r in records if r.row_id in self._written]
                 _insert(self.duck, table, _rows(columns, changed), "INSERT OR REPLACE")
             if self._next_rows is not None:
                 self.duck.execute(f"DELETE FROM {NEXT_TABLE}")
-                # one INSERT for all rows (executemany runs one statement per row)
-                _insert(self.duck, NEXT_TABLE, self._next_rows)
+                _append(self._appenders[NEXT_TABLE], self._next_rows)
             self.duck.execute("COMMIT")
         except BaseException:
             self.duck.execute("ROLLBACK")
