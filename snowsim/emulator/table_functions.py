@@ -1,9 +1,14 @@
-"""FLATTEN and GENERATOR: Snowflake table functions as DuckDB subqueries (docs: sql-reference/functions/flatten,
-sql-reference/functions/generator, seq1).
+"""FLATTEN, SPLIT_TO_TABLE and GENERATOR: Snowflake table functions as DuckDB subqueries (docs: sql-reference/functions/
+flatten, sql-reference/functions/split_to_table, sql-reference/functions/generator, seq1).
 
 `LATERAL FLATTEN(INPUT => t.v)` and `TABLE(FLATTEN(...))` become a LATERAL subquery over DuckDB's json_each /
 json_tree, with Snowflake's columns SEQ, KEY, PATH, INDEX, VALUE, THIS. OUTER => TRUE keeps one row for an input that
-expands to nothing, via a LEFT JOIN inside the subquery.
+expands to nothing, via a LEFT JOIN inside the subquery. SPLIT_TO_TABLE(s, d) becomes a subquery unnesting the split
+string, with columns SEQ, INDEX (one-based), VALUE (VARCHAR).
+
+Column names and types: sqlglot's qualify names a table function's columns from the dialect's
+DEFAULT_FUNCTIONS_COLUMN_NAMES (registered below for FLATTEN), so an unqualified VALUE resolves to the function like
+any other column (docs: flatten); their types are given to sqlglot's type annotation (_seed_column_types).
 
 SEQ: DuckDB evaluates a correlated subquery once per distinct input value, so the subquery cannot tell two input
 rows with equal values apart; SEQ is derived from the input value (equal inputs share a SEQ, where Snowflake gives
@@ -15,11 +20,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
+from sqlglot.dialects.snowflake import Snowflake
+from sqlglot.optimizer.annotate_types import TypeAnnotator
+from sqlglot.optimizer.scope import Scope
 
 from snowsim.emulator import errors, translate
+from snowsim.emulator.conversion import to_text
 from snowsim.emulator.sqlfuncs import (
     NUMBER,
-    PREPARE,
     VARIANT,
     call,
     handles,
@@ -33,6 +41,9 @@ if TYPE_CHECKING:
     from snowsim.emulator.translate import Translator
 
 FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")
+SPLIT_TO_TABLE_COLUMNS = ("SEQ", "INDEX", "VALUE")
+# sqlglot knows SPLIT_TO_TABLE's columns; FLATTEN's it knows only after LATERAL (it parses TABLE(FLATTEN()) bare)
+Snowflake.DEFAULT_FUNCTIONS_COLUMN_NAMES[exp.Explode] = FLATTEN_COLUMNS
 _MODES = {"BOTH": "'OBJECT', 'ARRAY'", "OBJECT": "'OBJECT'", "ARRAY": "'ARRAY'"}
 _INTERNAL = "sf_internal"  # marks the DuckDB table functions our subqueries use (see _passthrough)
 
@@ -125,16 +136,35 @@ def flatten_subquery(fn: exp.Expression, tr: Translator) -> exp.Expression:
     return select
 
 
+def _split_to_table_subquery(fn: exp.SplitToTable) -> exp.Expression:
+    """The SELECT producing SPLIT_TO_TABLE's rows (docs usage notes: '' gives one row with VALUE '', NULL no row).
+
+    An empty delimiter keeps the string whole, as SPLIT does; the docs are silent on it for SPLIT_TO_TABLE.
+    """
+    seq = "1" if fn.find(exp.Column) is None else "1 + hash(__in.__parts) % 2147483647"
+    # each argument is read once (in __args): a bound parameter copied would be a second `?` nobody binds
+    return template(
+        f"SELECT {seq} AS \"SEQ\", generate_subscripts(__in.__parts, 1) AS \"INDEX\", "
+        "unnest(__in.__parts) AS \"VALUE\" "
+        "FROM (SELECT CASE WHEN __d = '' THEN [__s] ELSE string_split(__s, __d) END AS __parts "
+        "FROM (SELECT {0} AS __s, {1} AS __d) AS __args) AS __in",
+        to_text(fn.this), to_text(fn.expression),
+    )
+
+
 def _mark_internal(tree: exp.Expression) -> None:
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier):
             table.meta[_INTERNAL] = True
 
 
-def _alias(node: exp.Expression, columns: tuple[str, ...]) -> exp.TableAlias:
+def _alias(node: exp.Expression, columns: tuple[str, ...], renamable: bool = True) -> exp.TableAlias:
     alias = node.args.get("alias")
     name = alias.this.copy() if alias is not None and alias.this is not None else exp.to_identifier("F", quoted=True)
-    return exp.TableAlias(this=name, columns=[exp.to_identifier(c, quoted=True) for c in columns])
+    # qualify gave the function its column names (the defaults, or the user's `AS f(a, b, ...)`)
+    renamed = renamable and alias is not None and len(alias.columns) == len(columns)
+    return exp.TableAlias(this=name, columns=[c.copy() for c in alias.columns] if renamed
+                          else [exp.to_identifier(c, quoted=True) for c in columns])
 
 
 def _generator_subquery(gen: exp.Generator, tr: Translator) -> exp.Expression:
@@ -150,7 +180,7 @@ def _generator_subquery(gen: exp.Generator, tr: Translator) -> exp.Expression:
 
 def _function_of(node: exp.Expression) -> exp.Expression | None:
     fn = node.this
-    if isinstance(fn, (exp.Explode, exp.Generator)):
+    if isinstance(fn, (exp.Explode, exp.Generator, exp.SplitToTable)):
         return fn
     if isinstance(fn, exp.Anonymous) and str(fn.this).upper() in ("FLATTEN", "GENERATOR"):
         return fn
@@ -164,9 +194,16 @@ def _relation(node: exp.Expression, fn: exp.Expression, tr: Translator, lateral:
         if isinstance(fn, exp.Anonymous):
             raise not_supported("GENERATOR with these arguments", tr)
         select, columns = _generator_subquery(fn, tr), ("__GENERATOR_ROW",)
+    elif isinstance(fn, exp.SplitToTable):
+        select, columns = _split_to_table_subquery(fn), SPLIT_TO_TABLE_COLUMNS
+        join = node.parent
+        if isinstance(join, exp.Join) and join.side == "LEFT" and join.args.get("on") in (None, exp.true()):
+            # docs (split_to_table usage notes): a NULL string gives no row, and its input row is left out "even
+            # when you specify LEFT JOIN LATERAL"
+            join.set("side", None)
     else:
         select, columns = flatten_subquery(fn, tr), FLATTEN_COLUMNS
-    alias = _alias(node, columns)
+    alias = _alias(node, columns, renamable=not is_generator)  # SEQ4() reads the generator's own column
     if lateral:
         return exp.Lateral(this=exp.Subquery(this=select), alias=alias)
     return exp.Subquery(this=select, alias=alias)
@@ -202,25 +239,32 @@ def _seq(node: exp.Expression, tr: Translator) -> exp.Expression:
     return typed(exp.paren(template("row_number() OVER () - 1")), NUMBER)
 
 
-_COLUMN_TYPES = {"SEQ": "BIGINT", "KEY": "VARCHAR", "PATH": "VARCHAR", "INDEX": "BIGINT", "VALUE": "VARIANT",
-                 "THIS": "VARIANT"}
+_COLUMN_TYPES = {  # each function's output column types, in column order (docs: the functions' "Output")
+    cls: tuple(exp.DataType.build(t, dialect="snowflake") for t in types)
+    for cls, types in {
+        exp.Explode: ("BIGINT", "VARCHAR", "VARCHAR", "BIGINT", "VARIANT", "VARIANT"),
+        exp.SplitToTable: ("BIGINT", "BIGINT", "VARCHAR"),
+    }.items()
+}
 
 
-def _type_flatten_columns(root: exp.Expression, tr: Translator) -> None:
-    """Give f.VALUE / f.THIS ... their types, so `f.value::string` is a VARIANT cast (sqlglot leaves them unknown)."""
-    aliases = set()
-    for node in root.find_all(exp.Lateral, exp.TableFromRows):
-        if isinstance(node.this, exp.Explode) or (isinstance(node.this, exp.Anonymous)
-                                                  and str(node.this.this).upper() == "FLATTEN"):
-            alias = node.args.get("alias")
-            aliases.add(alias.name if alias is not None else "")
-    for col in root.find_all(exp.Column):
-        if col.table in aliases and col.name.upper() in _COLUMN_TYPES:
-            col.type = exp.DataType.build(_COLUMN_TYPES[col.name.upper()], dialect="snowflake")
+def _seed_column_types(annotator: TypeAnnotator, scopes: list[Scope]) -> None:
+    """translate.BEFORE_ANNOTATE entry: the types of FLATTEN's / SPLIT_TO_TABLE's columns for sqlglot's annotator.
+
+    It leaves a table function's columns UNKNOWN (the function's scope has no schema, and its compiled classes cannot
+    be extended); it looks a source's column types up in a cache first, so they are put there. Typed at the source,
+    f.VALUE is a VARIANT wherever it flows: `f.value::string`, a scalar subquery, a derived table, a CTE.
+    """
+    for scope in scopes:
+        for name, source in scope.sources.items():
+            if isinstance(source, Scope) and source.is_udtf:
+                types = _COLUMN_TYPES.get(type(source.expression.this))
+                if types is not None:
+                    columns = source.expression.alias_column_names
+                    annotator._scope_source_selects[(scope, name)] = dict(zip(columns, types, strict=False))  # noqa: SLF001
 
 
-PREPARE[exp.Lateral] = _type_flatten_columns
-PREPARE[exp.TableFromRows] = _type_flatten_columns
+translate.BEFORE_ANNOTATE.append(_seed_column_types)
 
 
 def _passthrough(tr: Translator, node: exp.Expression) -> exp.Expression:

@@ -49,6 +49,9 @@ _FOUND_BEFORE_QUALIFY = (exp.Values, exp.CTE, exp.Table, exp.Parameter)
 STREAM_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
 # Time-travel relation builder (streams.py): fn(translator, table_obj, table_node) -> exp.Expression
 HISTORICAL_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
+# Called with sqlglot's type annotator and the scopes before it types them, to give it the column types of sources
+# it cannot type (table functions: table_functions.py)
+BEFORE_ANNOTATE: list[Callable[[TypeAnnotator, list[Scope]], None]] = []
 
 
 @dataclass
@@ -265,6 +268,8 @@ class Translator:
             raise errors.not_supported(f"this query shape ({exc})", self.statement) from None
         # annotate_types(tree, schema), minus its own traversal of the scopes (~0.1 ms on a MERGE)
         annotator = TypeAnnotator(schema)
+        for hook in BEFORE_ANNOTATE:
+            hook(annotator, scopes)
         for scope in scopes:
             annotator.annotate_scope(scope)
         annotator.annotate(tree, annotate_scope=False)
