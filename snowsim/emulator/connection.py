@@ -16,6 +16,7 @@ from snowsim.emulator import errors, extensions, session_commands, streams  # no
 from snowsim.emulator.catalog import Catalog
 from snowsim.emulator.clock import Clock, SystemClock
 from snowsim.emulator.cursor import Cursor
+from snowsim.emulator.dml import is_insert_only_miss
 from snowsim.emulator.executor import plan
 from snowsim.emulator.identifiers import normalize
 from snowsim.emulator.macros import install_macros
@@ -219,6 +220,16 @@ class Connection:
             self._plans.move_to_end(key)
         if p.writes and self.txns.current is None and not session.flag("AUTOCOMMIT"):
             self.txns.begin()
+        try:
+            return self._run_speculating(p, params, query_id)
+        except Exception as exc:
+            # a MERGE's insert-only statement met a row to update or delete: rolled back (statement()), the plan
+            # now takes its general steps (DmlPlan.insert_only)
+            if not is_insert_only_miss(exc):
+                raise
+        return self._run_speculating(p, params, query_id)
+
+    def _run_speculating(self, p: Any, params: list[Any], query_id: int | str) -> Result:
         if getattr(p, "speculate", False):
             # First with the macros' cheap stand-ins; a value only the full macros decide rolls the statement back
             # (statement() does, as for any error) and the plan keeps the full macros from then on (speculation.py).

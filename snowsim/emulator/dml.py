@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 
 VERSION = "getvariable('__ver')"
 TEMP = "__snowsim_dml"
+# raised by a MERGE's insert-only statement on a joined row a matched clause acts on (DmlPlan.insert_only)
+INSERT_ONLY_MISSED = "SNOWSIM#INSERT_ONLY_MISSED"
+
+
+def is_insert_only_miss(exc: BaseException) -> bool:
+    """Whether an error is a MERGE's insert-only statement meeting a row to update or delete (rerun the statement)."""
+    return INSERT_ONLY_MISSED in str(exc)
 
 
 @dataclass
@@ -59,6 +66,12 @@ class DmlPlan:
     # which counts them anyway, found none (~0.9 ms less per MERGE that only inserts)
     matched_only: int | None = None
     speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
+    # A MERGE with an INSERT clause: the last step is one INSERT for the runs where no matched clause acts, which
+    # raises INSERT_ONLY_MISSED on a row that would update or delete (the statement is then rerun on the other
+    # steps). After a miss the plan waits 1, 2, 4 ... 256 runs before trying it again.
+    insert_only: bool = False
+    _insert_only_wait: int = 0
+    _insert_only_backoff: int = 1
     writes = True
 
     def __post_init__(self) -> None:
@@ -72,7 +85,16 @@ class DmlPlan:
         recovery), in memory it is Python state saved later (Catalog.flush), so the write alone needs atomicity and no
         BEGIN/COMMIT is sent (~0.4 ms less per task run of an INSERT ... SELECT from a stream).
         """
-        return len(self.steps) == 1 and self.check is None and (not self.translation.streams or not durable)
+        one = self._insert_only_now() or (len(self.steps) == 1 and self.check is None)
+        return one and (not self.translation.streams or not durable)
+
+    def _insert_only_now(self) -> bool:
+        return self.insert_only and self._insert_only_wait == 0
+
+    def insert_only_missed(self) -> None:
+        """A row would have been updated or deleted: take the general steps for a while (doubling each miss)."""
+        self._insert_only_wait = self._insert_only_backoff + 1  # + the rerun of the statement that missed
+        self._insert_only_backoff = min(self._insert_only_backoff * 2, 256)
 
     def run(self, conn: Connection, params: list) -> Result:
         """Execute inside the current statement transaction."""
@@ -82,6 +104,12 @@ class DmlPlan:
         values = conn.run_values(self.translation, dml=True)
         duck = conn.duck
         steps = self._typed_steps(duck, values, params) if self.retype is not None else self.steps
+        if self.insert_only:
+            if self._insert_only_now():
+                return self._run_insert_only(conn, texts(conn, self.translation, values, steps[-1:])[0], values,
+                                             params)
+            self._insert_only_wait -= 1
+            steps = steps[:-1]
         steps = texts(conn, self.translation, values, steps)
         try:
             done: list[int] = []  # each step's row count
@@ -110,6 +138,17 @@ class DmlPlan:
         finally:
             for step in self.cleanup:
                 duck.execute(step).fetchall()
+
+    def _run_insert_only(self, conn: Connection, step: str, values: dict[str, str], params: list) -> Result:
+        try:
+            rows = conn.duck.execute(bind_sql(step, values), params or None).fetchall()
+        except Exception as exc:
+            if INSERT_ONLY_MISSED in str(exc):
+                self.insert_only_missed()
+            raise
+        self._insert_only_backoff = 1
+        inserted = rows[0][0] if rows else 0
+        return Result.counts({name: inserted if name == "number of rows inserted" else 0 for name, _ in self.counts})
 
     def _refuse_duplicates(self, duck) -> int:
         """Raise 100090 for a target row several source rows act on; else the number of joined rows matching one."""
@@ -626,6 +665,16 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
             written.append(f"SELECT {values}, nextval('{RID_SEQUENCE}'), {VERSION}, TRUE FROM {one} AND {in_(ins)}")
         if written:
             steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) {' UNION ALL '.join(written)}")
+        if ins:
+            # The runs where no row takes a matched clause (every source row new, as in an append-mostly feed) need
+            # none of the above: one INSERT of the inserted rows straight from the join, refusing any row a matched
+            # clause would act on (DmlPlan.insert_only). CTAS + probe + write 6.9 -> 4.3 ms (lab, median of 40).
+            values = ", ".join(value(i, c, ins, "__i", "NULL", types, False) for i, c in enumerate(columns))
+            acting = upd + dele
+            keep = (f"CASE WHEN {in_(acting)} THEN error('{INSERT_ONLY_MISSED}') ELSE {in_(ins)} END" if acting
+                    else in_(ins))
+            steps.append(f"INSERT INTO {hist} ({_cols(columns)}, __rid, __vfrom, __ins) SELECT {values}, "
+                         f"nextval('{RID_SEQUENCE}'), {VERSION}, TRUE FROM ({joined}) WHERE {keep}")
         return steps
 
     steps = steps_for(None)
@@ -637,7 +686,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     # Counts from the steps' own results where they suffice (each __one row is one action): step `ended` ended the
     # updated and deleted rows, the last step wrote the updated and inserted ones. With all three kinds of clause,
     # one query counts them.
-    ended, wrote = 1, len(steps) - 1
+    ended, wrote = 1, len(steps) - 1 - bool(ins)  # (the insert-only step, last, is not one of the general steps)
 
     def counted(ks: list[int], what: str) -> str:
         return f"SELECT count({what}) FROM {one} AND {in_(ks)}"
@@ -653,4 +702,5 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
         counts.append(("number of rows deleted",
                        ended if not upd else (ended, wrote) if not ins else counted(dele, "DISTINCT __trid")))
     return DmlPlan(obj.name, steps, counts, tr.finish(exp.select("1")), check=check, params_in=0, probe=joined,
-                   retype=steps_for, matched_only=1 if check is not None and (upd or dele) else None)
+                   retype=steps_for, matched_only=1 if check is not None and (upd or dele) else None,
+                   insert_only=bool(ins))
