@@ -99,6 +99,8 @@ def convert(node: exp.Expression, target: str, tr: Translator | None = None, saf
     src = kind(node)
     if target == STRING:
         return to_text(node, src)
+    if isinstance(node, exp.Placeholder) and target != VARIANT:
+        node = to_text(node, src)  # a bound value is converted as text (it may be bound as a number: TO_TIMESTAMP(?))
     if target == NUMBER:
         return _to_number(node, src, precision, scale, safe, prefix)
     if target == FLOAT:
@@ -122,7 +124,8 @@ def to_text(node: exp.Expression, src: str | None = None) -> exp.Expression:
     """VARCHAR in Snowflake's default output formats (VARIANT strings unquoted, timestamps with milliseconds)."""
     src = src or kind(node)
     if src == STRING:
-        return node
+        # a bound parameter is taken for text, but may be bound as a number or a date: VARCHAR makes it text
+        return cast(node, "VARCHAR", STRING) if isinstance(node, exp.Placeholder) else node
     if src == VARIANT:
         return call("sf_variant_text", node, sf_kind=STRING)
     if src == FLOAT:

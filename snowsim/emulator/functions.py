@@ -66,6 +66,8 @@ def _hash(node: exp.Anonymous, tr: Translator) -> exp.Expression:
 @handles(exp.SHA2)
 def _sha2(node: exp.SHA2, tr: Translator) -> exp.Expression:
     length = node.args.get("length")
+    if length is not None and not isinstance(length, exp.Literal):
+        raise not_supported("SHA2 with a digest size that is not a constant (DuckDB has SHA-256 only)", tr)
     if length is not None and length.name != "256":
         raise not_supported(f"SHA2 with a digest size of {length.name} (DuckDB has SHA-256 only)", tr)
     return typed(node, STRING)
@@ -81,9 +83,30 @@ def _uuid(node: exp.Uuid, tr: Translator) -> exp.Expression:
 @handles(exp.Rand)
 def _random(node: exp.Rand, tr: Translator) -> exp.Expression:
     # RANDOM(seed): DuckDB cannot seed one call; the values are random either way, only not reproducible
-    if node.args.get("this") is not None:
+    seed = node.args.get("this")
+    if seed is not None:
         node.set("this", None)
+        if seed.find(exp.Placeholder) is not None:
+            # a bound seed is ignored like a constant one, but still read: DuckDB refuses a parameter nothing reads
+            return template("CASE WHEN {0} IS NULL THEN {1} ELSE {1} END", seed, node, sf_kind=NUMBER)
     return typed(node, NUMBER)
+
+
+@handles(exp.Uniform)
+def _uniform(node: exp.Uniform, tr: Translator) -> exp.Expression:
+    """UNIFORM(min, max, gen): an integer when min and max are integers, else a float (docs: uniform). sqlglot decides
+    from the text; a bound value's type is only known when it is bound."""
+    if node.this.find(exp.Placeholder) is not None or node.expression.find(exp.Placeholder) is not None:
+        raise not_supported("UNIFORM with a bound min or max", tr)
+    return node
+
+
+@handles(exp.Extract)
+def _date_part(node: exp.Extract, tr: Translator) -> exp.Expression:
+    """DATE_PART / EXTRACT: DuckDB reads the date part from the text, so it cannot be a bound parameter."""
+    if node.this.find(exp.Placeholder) is not None:
+        raise not_supported("DATE_PART with a bound date part", tr)
+    return node
 
 
 # ---- aggregates ------------------------------------------------------------------------------------------------------

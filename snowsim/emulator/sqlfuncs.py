@@ -9,7 +9,7 @@ returning the replacement node (or the node itself).
 
 from __future__ import annotations
 
-import itertools
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from snowsim.emulator import errors
+from snowsim.emulator.params import MARKER
 
 if TYPE_CHECKING:
     from snowsim.emulator.translate import Translator
@@ -92,6 +93,94 @@ def rewrite_tree(node: exp.Expression, tr: Translator) -> exp.Expression:
     if root is node:
         root = type(node)(**node.args)
         root._type, root._meta, root.comments = node._type, node._meta, node.comments  # noqa: SLF001
+    if MARKER in tr.statement:
+        root = _bind_parameters(root, tr)
+    return root
+
+
+# ---- bound parameters ----------------------------------------------------------------------------------------------
+# params.py turns the statement's placeholders into markers :__p1, :__p2...: sqlglot keeps them as named placeholders,
+# so one the translation copies (a function reading an argument twice, here or in sqlglot's generator; an alias
+# expanded into WHERE) still names one value. After the walk they become DuckDB's numbered `$1`, `$2`..., which read
+# the same value wherever the copies land. The exception is INSERT: dml.py binds the row version as the statement's
+# first `?`, ahead of the user's values, and DuckDB numbers a `?` after the highest parameter seen before it, so `$1`
+# would be the version. There the values must be plain `?`, in text order.
+_PREFIX = MARKER[1:]
+_INSERT = re.compile(r"(?:\s+|--[^\n]*|//[^\n]*|/\*.*?\*/|\()*INSERT\b", re.I | re.S)
+_DUCK_MARKER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$" + _PREFIX + r"(\d+)")
+_NAME_MARKER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|" + MARKER.upper() + r"\d+")
+_PARAMETERS_CTE = "__snowsim_parameters"
+
+
+def _is_marker(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Placeholder) and str(node.this or "").startswith(_PREFIX)
+
+
+def _name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).upper()
+    return node.sql_name() if isinstance(node, exp.Func) else node.key.upper()
+
+
+def _bind_parameters(root: exp.Expression, tr: Translator) -> exp.Expression:
+    """The tree with its parameter markers as DuckDB parameters (`$N`; `?` in text order for an INSERT)."""
+    holders = [p for p in root.find_all(exp.Placeholder) if _is_marker(p)]
+    _name_as_written(root)
+    if not holders:
+        return root
+    text = root.sql(dialect="duckdb")
+    order = [int(m.group(1)) for m in _DUCK_MARKER.finditer(text) if m.group(1)]
+    for p in holders:
+        if int(p.this[len(_PREFIX) :]) not in order:
+            # sqlglot's generator leaves out an argument it cannot write for DuckDB (REGEXP_LIKE's flags unless
+            # constant): DuckDB would refuse the value nothing reads, without naming it
+            raise not_supported(f"a bound parameter as this argument of {_name(p.parent)}", tr)
+    if _INSERT.match(tr.statement):
+        return _in_text_order(root, holders, order, tr)
+    for p in holders:
+        p.set("this", p.this[len(_PREFIX) :])
+    return root
+
+
+def _name_as_written(root: exp.Expression) -> None:
+    # Output columns were named from the text before the rewrites (`SPLIT(:__P1, ',')`): a marker shows as `?`, the
+    # name the emulator always gave (Snowflake shows `?` or `:1` as written, or the value pyformat formatted in).
+    for proj in getattr(root, "selects", ()):
+        if isinstance(proj, exp.Alias) and MARKER.upper() in proj.alias:
+            name = _NAME_MARKER.sub(lambda m: m.group() if m.group()[0] in "'\"" else "?", proj.alias)
+            proj.set("alias", exp.to_identifier(name, quoted=True))
+
+
+def _in_text_order(root: exp.Expression, holders: list[exp.Expression], order: list[int],
+                   tr: Translator) -> exp.Expression:
+    """An INSERT's source with its markers as `?`, each read once and in order of number (`order`: the numbers as
+    the DuckDB text reads them)."""
+    if order == list(range(1, len(order) + 1)):
+        for p in holders:
+            p.set("this", None)
+        return root
+    # Copied or reordered by the translation: each value is read once, in order, in a one-row CTE, and
+    # every placeholder becomes a scalar subquery on it. (The values then have the types they are bound with, not
+    # the ones DuckDB would infer from where the placeholder stands.)
+    if not isinstance(root, (exp.Select, exp.SetOperation)):
+        raise not_supported("bound parameters in this INSERT's source", tr)
+    numbers = {int(p.this[len(_PREFIX) :]) for p in holders}
+    row = exp.select(*(exp.alias_(exp.Placeholder(), f"__p{k}", quoted=True) for k in range(1, max(numbers) + 1)))
+    # by argument slot, not by node: sqlglot's parser may put one node in two places (ZEROIFNULL(x) is
+    # IFF(x IS NULL, 0, x) with the same x twice)
+    slots = [(node, key, i) for node in list(root.walk()) for key, value in node.args.items()
+             for i, v in (enumerate(value) if isinstance(value, list) else [(None, value)]) if _is_marker(v)]
+    for node, key, i in slots:
+        current = node.args[key] if i is None else node.args[key][i]
+        if _is_marker(current):
+            column = exp.column("__p" + current.this[len(_PREFIX) :], quoted=True)
+            node.set(key, exp.Subquery(this=exp.select(column).from_(_PARAMETERS_CTE)), i)
+    cte = exp.CTE(this=row, alias=exp.TableAlias(this=exp.to_identifier(_PARAMETERS_CTE)))
+    with_ = root.args.get("with_")
+    if with_ is None:
+        root.set("with_", exp.With(expressions=[cte]))
+    else:
+        with_.set("expressions", [cte, *with_.expressions])
     return root
 
 
@@ -117,6 +206,16 @@ def walk(root: exp.Expression, tr: Translator) -> exp.Expression:
 
 
 def _handle(node: exp.Expression, tr: Translator) -> exp.Expression:
+    try:
+        return _dispatch(node, tr)
+    except (ValueError, TypeError):
+        # a handler reading an argument it needs as a constant (a precision, a scale) from a bound parameter's node
+        if any(_is_marker(p) for p in node.find_all(exp.Placeholder)):
+            raise not_supported(f"a bound parameter as this argument of {_name(node)}", tr) from None
+        raise
+
+
+def _dispatch(node: exp.Expression, tr: Translator) -> exp.Expression:
     handler = HANDLERS.get(type(node))
     if handler is not None:
         return handler(node, tr)
@@ -201,32 +300,20 @@ def cast(node: exp.Expression, duck: str, sf_kind: str, safe: bool = False) -> e
 
 
 def template(sql: str, *args: exp.Expression, sf_kind: str = UNKNOWN) -> exp.Expression:
-    """DuckDB SQL with {0}, {1}... holes filled by nodes (the text is parsed once and cached)."""
+    """DuckDB SQL with {0}, {1}... holes filled by nodes (the text is parsed once and cached).
+
+    A hole read twice gets a copy of its argument: a bound parameter in it is numbered (`$1`), so the copy reads the
+    same value (statements that need plain `?` are rewritten after the walk: see _in_text_order).
+    """
     tree = fast_copy(_parsed(sql))
-    once: dict[int, str] = {}  # holes read twice whose argument holds a bound parameter -> lambda variable
     for col in list(tree.find_all(exp.Column)):
         name = col.name
         if name.startswith("__hole"):
             i = int(name[6:])
-            if not _used_twice(sql, name):
-                col.replace(args[i])
-            elif args[i].find(exp.Placeholder) is None:
-                col.replace(fast_copy(args[i]))
-            else:
-                # DuckDB numbers `?` by position, so a copied `?` would be a second parameter nobody binds: the
-                # argument is evaluated once, in a one-element list, and read through a lambda variable
-                once.setdefault(i, f"__arg{next(_VARIABLES)}")
-                col.replace(exp.column(once[i]))
-    for i, var in once.items():
-        body = exp.Lambda(this=tree, expressions=[exp.to_identifier(var)])
-        mapped = exp.Anonymous(this="list_transform", expressions=[exp.Array(expressions=[args[i]]), body])
-        tree = exp.Anonymous(this="list_extract", expressions=[mapped, exp.Literal.number(1)])
+            col.replace(fast_copy(args[i]) if _used_twice(sql, name) else args[i])
     if tree.meta.get("sf_kind") is None:
         typed(tree, sf_kind)
     return tree
-
-
-_VARIABLES = itertools.count()
 
 
 def fast_copy(node: exp.Expression) -> exp.Expression:

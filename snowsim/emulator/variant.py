@@ -30,6 +30,7 @@ from snowsim.emulator.sqlfuncs import (
     UNKNOWN,
     VARIANT,
     call,
+    cast,
     fast_copy,
     handles,
     handles_anonymous,
@@ -70,6 +71,10 @@ def _element(node: exp.Expression, tr: Translator) -> exp.Expression:
         return typed(exp.JSONExtract(this=base, expression=path), VARIANT)
     if kind(key) in (NUMBER, FLOAT):
         json_path = template("'$[' || CAST({0} AS VARCHAR) || ']'", key)
+    elif isinstance(key, exp.Placeholder):
+        # a bound value is an index or a key by the type it is bound with (DuckDB folds typeof() when it binds)
+        json_path = template("CASE WHEN typeof({0}) = 'VARCHAR' THEN '$.\"' || replace(CAST({0} AS VARCHAR), '\"', "
+                             "'\\\"') || '\"' ELSE '$[' || CAST({0} AS VARCHAR) || ']' END", key)
     else:
         json_path = template("'$.\"' || replace({0}, '\"', '\\\"') || '\"'", to_text(key))
     return call("json_extract", base, json_path, sf_kind=VARIANT)
@@ -334,6 +339,9 @@ def _concrete(k: str) -> bool:
 def compare(node: exp.Binary, tr: Translator) -> exp.Expression:
     """A comparison where one side is a VARIANT compares the VARIANT's value converted to the other side's type."""
     left, right = _counterpart(node.this, node.expression)
+    if (left == VARIANT and isinstance(node.expression, exp.Placeholder)) or (
+            right == VARIANT and isinstance(node.this, exp.Placeholder)):
+        return _compare_bound(node, tr)
     if left == VARIANT and _concrete(right):
         node.set("this", coerce(node.this, right, tr))
     elif right == VARIANT and _concrete(left):
@@ -343,6 +351,26 @@ def compare(node: exp.Binary, tr: Translator) -> exp.Expression:
         node.set("this", sort_key(node.this))
         node.set("expression", sort_key(node.expression))
     return typed(node, BOOLEAN)
+
+
+_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+                 "UHUGEINT", "FLOAT", "DOUBLE")
+
+
+def _compare_bound(node: exp.Binary, tr: Translator) -> exp.Expression:
+    """A VARIANT compared with a bound value: as numbers when the value is bound as a number, else as text (the
+    value's type is known once it is bound, when DuckDB folds typeof())."""
+    variant_left = kind(node.this) == VARIANT
+    value, v = (node.expression, node.this) if variant_left else (node.this, node.expression)
+
+    def compared_as(target: str) -> exp.Expression:
+        other = cast(fast_copy(value), "DOUBLE", FLOAT) if target == FLOAT else to_text(fast_copy(value))
+        coerced = coerce(fast_copy(v), target, tr)
+        return type(node)(this=coerced, expression=other) if variant_left else type(node)(this=other, expression=coerced)
+
+    is_number = f"typeof({{0}}) IN ({', '.join(repr(t) for t in _NUMBER_TYPES)}) OR typeof({{0}}) LIKE 'DECIMAL%'"
+    return template(f"CASE WHEN {is_number} THEN {{1}} ELSE {{2}} END", value, compared_as(FLOAT),
+                    compared_as(STRING), sf_kind=BOOLEAN)
 
 
 def sort_key(node: exp.Expression) -> exp.Expression:
