@@ -18,6 +18,7 @@ from sqlglot import exp
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
+from snowsim.emulator.packing import pack
 from snowsim.emulator.results import Result
 from snowsim.emulator.run_texts import rows_ended, texts
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, kind
@@ -120,9 +121,9 @@ class DmlPlan:
                     continue
                 step = bind_sql(step, values)
                 if i == self.params_in and self.version_param:
-                    rows = duck.execute(step, [version, *params]).fetchall()
+                    rows = duck.execute(*pack(step, [version, *params])).fetchall()
                 elif i == self.params_in and params:
-                    rows = duck.execute(step, params).fetchall()
+                    rows = duck.execute(*pack(step, params)).fetchall()
                 else:
                     rows = duck.execute(step).fetchall()
                 done.append(rows[0][0] if rows and isinstance(rows[0][0], int) else 0)
@@ -141,7 +142,8 @@ class DmlPlan:
 
     def _run_insert_only(self, conn: Connection, step: str, values: dict[str, str], params: list) -> Result:
         try:
-            rows = conn.duck.execute(bind_sql(step, values), params or None).fetchall()
+            rows = (conn.duck.execute(*pack(bind_sql(step, values), params)) if params
+                    else conn.duck.execute(bind_sql(step, values))).fetchall()
         except Exception as exc:
             if INSERT_ONLY_MISSED in str(exc):
                 self.insert_only_missed()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from snowsim.emulator import ddl, dml, errors
+from snowsim.emulator.packing import pack
 from snowsim.emulator.results import Result, shape
 from snowsim.emulator.run_texts import texts
 from snowsim.emulator.translate import Translation, parse
@@ -51,7 +52,7 @@ class QueryPlan:
         """Execute and materialise the result."""
         values = conn.run_values(self.translation, dml=False)
         sql = bind_sql(texts(conn, self.translation, values, [self.translation.sql])[0], values)
-        cur = conn.duck.execute(sql, params) if params else conn.duck.execute(sql)
+        cur = conn.duck.execute(*pack(sql, params)) if params else conn.duck.execute(sql)
         if self._shape is None:
             desc = cur.description
             self._shape = shape([d[0] for d in desc], [str(d[1]) for d in desc])
