@@ -48,27 +48,39 @@ def packed(sql: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
 
 
 def _packed_numbered(pieces: list[str], code: str) -> tuple[str, tuple[tuple[int, int, int], ...]] | None:
-    # $n parameters (a translation that reorders or repeats them): one block, numbered in row-major order, used
-    # nowhere else; the parameters after it are renumbered
-    m = _NUMBERED.search(code)
-    if m is None or "?" in code:
+    # $n parameters (a translation that reorders or repeats them): each block numbered consecutively in row-major
+    # order and read nowhere else; the parameters after a block are renumbered
+    if "?" in code:
         return None
-    width = m.group(1).count("$")
-    numbers = [int(n) for n in _NUMBER.findall(m.group(0))]
-    first, count = numbers[0], len(numbers)
-    if numbers != list(range(first, first + count)) or count % width:
+    blocks = []
+    for m in _NUMBERED.finditer(code):
+        width = m.group(1).count("$")
+        numbers = [int(n) for n in _NUMBER.findall(m.group(0))]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) % width == 0:
+            blocks.append((m, numbers[0], len(numbers), width))
+    if not blocks:
         return None
-    outside = [int(n) for n in _NUMBER.findall(code[:m.start()] + code[m.end():])]
-    if any(first <= n < first + count for n in outside):
-        return None
-    unnests = "(SELECT " + ", ".join(f"unnest(${first + c})" for c in range(width)) + ")"
+    inside = {n for _, first, count, _ in blocks for n in range(first, first + count)}
+    spans = [0, *(i for m, *_ in blocks for i in (m.start(), m.end())), len(code)]
+    outside = "".join(code[spans[i]:spans[i + 1]] for i in range(0, len(spans), 2))
+    if any(int(n) in inside for n in _NUMBER.findall(outside)):
+        return None  # a packed value is also read elsewhere
+
+    def new_number(n: int) -> int:
+        # minus the parameters folded into lists by the blocks before n
+        return n - sum(count - width for _, first, count, width in blocks if first + count <= n)
 
     def renumber(text: str) -> str:
-        return _NUMBER.sub(lambda n: f"${int(n.group(1)) - count + width}" if int(n.group(1)) >= first + count
-                           else n.group(0), text)
+        return _NUMBER.sub(lambda n: f"${new_number(int(n.group(1)))}", text)
 
-    text = renumber(code[:m.start()]) + unnests + renumber(code[m.end():])
-    return _join(pieces, text), ((first - 1, count // width, width),)
+    out, pos = [], 0
+    for m, first, _count, width in blocks:
+        out.append(renumber(code[pos:m.start()]))
+        base = new_number(first)
+        out.append("(SELECT " + ", ".join(f"unnest(${base + c})" for c in range(width)) + ")")
+        pos = m.end()
+    out.append(renumber(code[pos:]))
+    return _join(pieces, "".join(out)), tuple((first - 1, count // width, width) for _, first, count, width in blocks)
 
 
 def _join(pieces: list[str], code: str) -> str:

@@ -79,3 +79,22 @@ def test_a_malformed_line_fails_as_it_does_unpacked(cur):
     assert packed.value.errno == plain.value.errno == 100069
     assert packed.value.msg == plain.value.msg
     assert cur.execute("select count(*) from t").fetchone() == (0,)
+
+
+def test_two_lists_in_one_statement_keep_their_own_values(cur, recorder):
+    first, second = [f"a{i}" for i in range(N)], [f"b{i}" for i in range(N)]
+    sql = f"select column1 from values {_values(N)} union all select column1 from values {_values(N)}"
+    got = cur.execute(sql, first + second).fetchall()
+    assert sorted(got) == sorted((v,) for v in first + second)
+    assert _sent_packed(recorder)
+
+
+def test_a_key_probe_against_a_values_list_finds_the_keys(cur, recorder):
+    """The simulator's latency probe shape: a text key IN (SELECT column1 FROM VALUES ...)."""
+    cur.execute("create table orders (id string, status string)")
+    cur.execute("insert into orders select 'ORD-' || seq4(), 'PAID' from table(generator(rowcount => 100))")
+    keys = [f"ORD-{i}" for i in range(90, 100)] + ["ORD-missing"] * 2
+    got = cur.execute(f"select id from orders where id in (select column1 from values {_values(len(keys))}) "
+                      "order by id", keys).fetchall()
+    assert got == [(f"ORD-{i}",) for i in range(90, 100)]
+    assert _sent_packed(recorder)
