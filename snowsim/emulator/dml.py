@@ -645,9 +645,10 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     joined = _duck_sql(query)
     # The insert-only step reads only the clause and the inserted values: a copy of the join without the target's
     # columns and the update values is ~30 expressions less for DuckDB to bind.
+    # (An expression holding a bound parameter stays: DuckDB refuses values for parameters a statement lacks.)
     lean = fast_copy(query)
     lean.set("expressions", [e for e in lean.expressions if e.alias_or_name == "__clause"
-                             or e.alias_or_name.startswith("__i")])
+                             or e.alias_or_name.startswith("__i") or e.find(exp.Placeholder, exp.Parameter)])
     joined_lean = _duck_sql(lean)
 
     # One action per target row (__one): with the parameter off, Snowflake applies an arbitrary one of the joined
