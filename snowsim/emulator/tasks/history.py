@@ -114,8 +114,11 @@ NEXT_COLUMNS = [
 
 def create_tables(duck: duckdb.DuckDBPyConnection) -> None:
     """Create the history tables if missing (they persist with path=)."""
+    # No PRIMARY KEY on row_id: maintaining its index cost ~1.8 ms of each flush's commit (4.4 -> 2.8 ms, a 4-hour
+    # caves_albert run); History.flush replaces a changed row by delete and append. (Files written by an older
+    # snowsim keep theirs, which changes nothing.)
     for table, columns in ((HISTORY_TABLE, HISTORY_COLUMNS), (GRAPHS_TABLE, GRAPH_COLUMNS)):
-        cols = ", ".join(f"{n} {t}" + (" PRIMARY KEY" if n == "row_id" else "") for n, t in columns)
+        cols = ", ".join(f"{n} {t}" for n, t in columns)
         duck.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
     cols = ", ".join(f"{n} {t}" for n, t in NEXT_COLUMNS)
     duck.execute(f"CREATE TABLE IF NOT EXISTS {NEXT_TABLE} ({cols})")
@@ -128,16 +131,6 @@ def next_row_id(duck: duckdb.DuckDBPyConnection) -> int:
         f"(SELECT coalesce(max(row_id), 0) FROM {GRAPHS_TABLE}))"
     ).fetchone()[0]
     return int(found) + 1
-
-
-def _insert(duck: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], verb: str = "INSERT") -> None:
-    """One INSERT OR REPLACE of many rows, one list parameter per column (executemany runs a statement per row).
-
-    Plain unnest(?) without CASTs: the INSERT casts to the column types anyway, and 27 CASTs cost ~0.5 ms of binding.
-    """
-    if rows:
-        columns = list(map(list, zip(*rows, strict=True)))
-        duck.execute(f"{verb} INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)
 
 
 def _append(appender: duckdb.Appender, rows: list[tuple]) -> None:
@@ -202,16 +195,15 @@ class History:
         self.duck.execute("BEGIN TRANSACTION")
         try:
             # Most records are written once, when their run ends (a graph run also starts and ends in one tick
-            # unless a read flushes in between): they are appended with a plain INSERT (INSERT OR REPLACE's
-            # conflict check costs ~3 ms per statement even when nothing conflicts; graph runs of the 5-task
-            # pipeline: 3.0 -> 1.2 ms per flush). The few changed ones (auto-suspension, a graph run read while
-            # executing) are replaced in place. The rows' physical order is not observable: the table functions
-            # order by their times and the row id (_SCHEDULED_ROW_ID).
+            # unless a read flushes in between): they are appended. The few changed ones (auto-suspension, a graph
+            # run read while executing) are deleted and appended again. The rows' physical order is not
+            # observable: the table functions order by their times and the row id (_SCHEDULED_ROW_ID).
             for table, columns, records in ((HISTORY_TABLE, HISTORY_COLUMNS, self._tasks.values()),
                                             (GRAPHS_TABLE, GRAPH_COLUMNS, self._graphs.values())):
-                _append(self._appenders[table], _rows(columns, [r for r in records if r.row_id not in self._written]))
-                changed = [r for r in records if r.row_id in self._written]
-                _insert(self.duck, table, _rows(columns, changed), "INSERT OR REPLACE")
+                changed = [r.row_id for r in records if r.row_id in self._written]
+                if changed:
+                    self.duck.execute(f"DELETE FROM {table} WHERE row_id IN (SELECT unnest(?::BIGINT[]))", [changed])
+                _append(self._appenders[table], _rows(columns, list(records)))
             if self._next_rows is not None:
                 self.duck.execute(f"DELETE FROM {NEXT_TABLE}")
                 _append(self._appenders[NEXT_TABLE], self._next_rows)

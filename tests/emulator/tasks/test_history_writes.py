@@ -64,3 +64,36 @@ def test_a_graph_run_read_while_executing_shows_once_when_complete(conn, sql, st
     assert [(n, s, utc(t)) for n, s, t in sql(complete)] == [("R", "SUCCEEDED", ended)]
     conn.advance(minutes=1)
     assert [s for _, s, _ in sql(complete)] == ["SUCCEEDED", "SUCCEEDED"]
+
+
+def test_a_file_whose_history_tables_have_a_primary_key_still_rewrites_rows(tmp_path, start):
+    """Files written before the history tables lost their PRIMARY KEY (history.create_tables) keep it: a changed run is
+    deleted and appended again in one transaction, which the key allows."""
+    import duckdb
+
+    from snowsim.emulator import Clock, connect
+    from snowsim.emulator.tasks.history import GRAPH_COLUMNS, GRAPHS_TABLE, HISTORY_COLUMNS, HISTORY_TABLE
+
+    from .conftest import Sql
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("CREATE SCHEMA _snowsim")
+        for table, columns in ((HISTORY_TABLE, HISTORY_COLUMNS), (GRAPHS_TABLE, GRAPH_COLUMNS)):
+            old.execute(f"CREATE TABLE {table} ({', '.join(n + ' ' + t for n, t in columns)}, PRIMARY KEY (row_id))")
+    conn = connect(database="DB", schema="S", clock=Clock(start=start), path=str(path))
+    try:
+        sql = Sql(conn.cursor())
+        sql("create database if not exists DB", "use database DB", "create schema if not exists S", "use schema S",
+            "create task r schedule = '1 minute' suspend_task_after_num_failures = 1 as select 1",
+            "create task bad after r as select * from nope", "create task slow after r as select 2",
+            "alter task bad resume", "alter task slow resume", "alter task r resume")
+        conn.scheduler.durations = {"SLOW": timedelta(minutes=3)}
+        conn.advance(minutes=1, seconds=30)
+        assert ("BAD", "FAILED") in sql.history("name, state")
+        conn.advance(minutes=3)
+        assert sql.history("name, state", "name = 'BAD'") == [("BAD", "FAILED_AND_AUTO_SUSPENDED")]
+        assert conn.duck.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                                 "AND table_name = 'task_history'").fetchone() == (1,)
+    finally:
+        conn.close()
