@@ -227,6 +227,29 @@ def _to_temporal(node: exp.Expression, src: str, target: str, safe: bool,
     return cast(node, _TEMPORAL_DUCK[target], target, safe)
 
 
+# ---- implicit conversion in a comparison -----------------------------------------------------------------------
+_COMPARED_AS = {FLOAT: "DOUBLE", BOOLEAN: "BOOLEAN", DATE: "DATE", TIME: "TIME", NTZ: "TIMESTAMP", LTZ: "TIMESTAMPTZ"}
+
+
+def text_compared_with(text: exp.Expression, other: str, types: list[exp.DataType | None],
+                       tr: Translator) -> exp.Expression:
+    """A VARCHAR compared with a value of another scalar kind, converted as `=` converts it: DuckDB casts the VARCHAR
+    to the other operand's type, and its conversion errors become Snowflake's 100038/100040/...
+
+    docs: data-type-conversion lists VARCHAR as coercible to NUMBER, FLOAT, BOOLEAN, DATE, TIME and TIMESTAMP but is
+    silent on which operand converts in a comparison and at what scale: a NUMBER(p,s) reads the text at scale s, as
+    `=` and an IN list do ('1.4' matches 1 at scale 0). The precision is 38, not p: text longer than p digits is a
+    value that differs, not DuckDB's overflow error. `types`: the candidate types of the other operand (a rewritten
+    node keeps only its kind, the annotated type may sit on its alias).
+    """
+    if other != NUMBER:
+        return cast(text, _COMPARED_AS[other], other) if other in _COMPARED_AS else text
+    scales = [number_params(t)[1] for t in types if t is not None and t.this in _NUMBER_TYPES]
+    if not scales:
+        raise not_supported("comparing a VARCHAR with a NUMBER of unknown scale in IN / ANY / ALL (SELECT ...)", tr)
+    return cast(text, f"DECIMAL(38,{max(scales)})", NUMBER)
+
+
 # ---- implicit conversion on write ------------------------------------------------------------------------------
 def on_write(node: exp.Expression, column_type: str, table: str, column: str) -> exp.Expression:
     """A value written into a scalar column (INSERT / UPDATE / MERGE): VARIANT and text values are converted as

@@ -12,12 +12,13 @@ cast (conversion.convert), so `v:type = 'X'` compares the unquoted string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 from sqlglot.dialects.snowflake import Snowflake
 
-from snowsim.emulator.conversion import convert, to_text, to_variant
+from snowsim.emulator.conversion import convert, text_compared_with, to_text, to_variant
 from snowsim.emulator.sqlfuncs import (
     BOOLEAN,
     DATE,
@@ -338,6 +339,9 @@ def _concrete(k: str) -> bool:
 @handles(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 def compare(node: exp.Binary, tr: Translator) -> exp.Expression:
     """A comparison where one side is a VARIANT compares the VARIANT's value converted to the other side's type."""
+    if isinstance(node.expression, (exp.Any, exp.All)):  # x = ANY (SELECT y ...), x <> ALL (...)
+        _coerce_against_query(node, node.expression.this, tr)
+        return typed(node, BOOLEAN)
     left, right = _counterpart(node.this, node.expression)
     if (left == VARIANT and isinstance(node.expression, exp.Placeholder)) or (
             right == VARIANT and isinstance(node.this, exp.Placeholder)):
@@ -420,7 +424,66 @@ def _in(node: exp.In, tr: Translator) -> exp.Expression:
         kinds = {kind(e) for e in node.expressions} - {NULL}
         if len(kinds) == 1 and _concrete(next(iter(kinds))):
             node.set("this", coerce(node.this, kinds.pop(), tr))
+    query = node.args.get("query")
+    if query is not None:
+        _coerce_against_query(node, query, tr)
     return typed(node, BOOLEAN)
+
+
+def _coerce_against_query(node: exp.Expression, query: exp.Expression, tr: Translator) -> None:
+    """`x IN (SELECT y ...)`, `x <op> ANY | ALL (SELECT y ...)`: x and y converted as for `x = y`, per column of a
+    tuple. DuckDB refuses to cast implicitly here (a VARCHAR and a DECIMAL: Binder Error) and would read a VARCHAR x
+    compared with a VARIANT y as JSON text; `=` casts the VARCHAR to the other type and a VARIANT converts to it."""
+    selects = _selects(query)
+    operands = node.this.expressions if isinstance(node.this, exp.Tuple) else [node.this]
+    if not selects or any(len(s.expressions) != len(operands) for s in selects):
+        return
+    for i, operand in enumerate(list(operands)):
+        items = [s.expressions[i] for s in selects]  # the column in every branch of a UNION
+        values = [item.this if isinstance(item, exp.Alias) else item for item in items]
+        mine, kinds = kind(operand), {kind(v) for v in values} - {NULL}
+        other = kinds.pop() if len(kinds) == 1 else UNKNOWN
+        if not all(_concrete(k) or k == VARIANT for k in (mine, other)):
+            continue
+        if mine == other:
+            continue
+        if mine == VARIANT:
+            _swap(operand, coerce, other, tr)
+        elif other == VARIANT:
+            if isinstance(operand, exp.Placeholder):
+                _swap(operand, to_text)  # compared as text, as in an IN list
+            for value in values:
+                _swap(value, coerce, mine, tr)
+        elif mine == STRING:
+            types = [t for item, v in zip(items, values, strict=True) for t in _types(item, v)]
+            _swap(operand, text_compared_with, other, types, tr)
+        elif other == STRING:
+            types = _types(operand, operand)
+            for value in values:
+                _swap(value, text_compared_with, mine, types, tr)
+
+
+def _selects(query: exp.Expression) -> list[exp.Select] | None:
+    """The SELECTs whose columns a query returns (each branch of a set operation), or None for other shapes."""
+    query = query.unnest() if isinstance(query, exp.Subquery) else query
+    if isinstance(query, exp.Select):
+        return [query]
+    if isinstance(query, exp.SetOperation):
+        left, right = _selects(query.this), _selects(query.expression)
+        return left + right if left and right else None
+    return None
+
+
+def _types(annotated: exp.Expression, value: exp.Expression) -> list[exp.DataType | None]:
+    # a CAST's own target, else sqlglot's annotation (kept by an alias when the handlers rebuilt the value)
+    own = value.to if isinstance(value, (exp.Cast, exp.TryCast)) else value.type
+    return [own, annotated.type]
+
+
+def _swap(old: exp.Expression, build: Callable[..., exp.Expression], *args: object) -> None:
+    # build(old, *args) puts old inside the new node: where old was is read first
+    parent, key, index = old.parent, old.arg_key, old.index
+    parent.set(key, build(old, *args), index)
 
 
 @handles(exp.Between)
