@@ -705,7 +705,9 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     # The insert-only step reads only the clause and the inserted values: the join without the target's columns and
     # the update values is ~30 expressions less for DuckDB to bind. (An expression holding a bound parameter stays:
     # DuckDB refuses values for parameters a statement lacks.) Both texts are put together from each projection's
-    # SQL, generated once: a second generation of the whole join cost ~0.15 ms of the MERGE's translation.
+    # SQL, generated once: a second generation of the whole join cost ~0.15 ms of the MERGE's translation, and the
+    # generator rewrites some nodes in place, so a second generation may differ. (The DuckDB generator's rewrites of a
+    # whole SELECT - CONNECT BY, SEQ over GENERATOR - need a FROM this join's SELECT never has.)
     projections = [(e, _duck_sql(e)) for e in query.expressions]
     query.set("expressions", [exp.column(_PROJECTION)])
     around = _duck_sql(query)
