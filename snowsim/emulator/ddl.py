@@ -192,6 +192,10 @@ def create_table(conn: Connection, tree: exp.Create) -> Result:
         if query is not None:
             raise errors.not_supported("CREATE TABLE with a column list and AS SELECT", tr.statement)
     elif query is not None:
+        if query.find(exp.Placeholder) is not None:
+            # the column types come from a DuckDB relation built without the values (a DDL runs as a handler that
+            # is not given the statement's parameters)
+            raise errors.not_supported("CREATE TABLE ... AS SELECT with bound parameters", tr.statement)
         translated = tr.query(query.copy())
         conn.prepare_run(tr.finish(translated), dml=True)
         rel = conn.duck.sql(translated.sql(dialect="duckdb"))

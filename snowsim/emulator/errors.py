@@ -55,8 +55,18 @@ def invalid_identifier(name: str, statement: str = "") -> ProgrammingError:
     return positioned_error(904, "42000", line, position, f"invalid identifier '{shown}'")
 
 
+_MARKER = re.compile(r":__p\d+")  # params.MARKER: a bound parameter in the translator's copy of the statement
+
+
+def as_bound(statement: str) -> str:
+    """The statement as Snowflake receives it with bound parameters: each of params.py's markers back to a `?`."""
+    return _MARKER.sub("?", statement) if ":__p" in statement else statement
+
+
 def locate(statement: str, name: str) -> tuple[int, int]:
-    """1-based line and 0-based position of the first case-insensitive occurrence of `name` (1, 0 if absent)."""
+    """1-based line and 0-based position of the first case-insensitive occurrence of `name` (1, 0 if absent), in the
+    statement as sent with `?` for its bound parameters."""
+    statement = as_bound(statement)
     found = re.search(r"(?<![A-Za-z0-9_$])" + re.escape(name) + r"(?![A-Za-z0-9_$])", statement, re.I) if name else None
     if found is None:
         return 1, 0
@@ -72,7 +82,7 @@ def syntax_error(line: int, position: int, near: str) -> ProgrammingError:
 def not_supported(construct: str, statement: str, position: int | None = None) -> NotSupportedError:
     """NotSupportedError naming the construct, the statement and where in it the construct starts."""
     where = f" at position {position}" if position is not None else ""
-    snippet = " ".join(statement.split())
+    snippet = " ".join(as_bound(statement).split())
     if len(snippet) > 200:
         snippet = snippet[:197] + "..."
     return NotSupportedError(
