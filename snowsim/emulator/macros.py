@@ -192,6 +192,37 @@ MACROS: list[str] = [
         list_transform(sf_array_items(a), lambda x: coalesce(sf_variant_text(CAST(x AS JSON)), '')), sep)""",
     """CREATE OR REPLACE MACRO sf_array_contains(v, a) AS CASE WHEN v IS NOT NULL
         THEN list_contains(sf_array_items(a), CAST(json(v) AS VARCHAR)) END""",
+    # ---- ARRAY functions comparing elements (docs: array_position, array_distinct, arrays_overlap,
+    # array_intersection, array_except, array_remove) -----------------------------------------------------------
+    # An element's identity: its minified JSON text, a number by value (the docs' ARRAY_REMOVE example removes 5,
+    # 5.00 and 5.0 alike; numbers compare as DOUBLE here, so two NUMBER(38) values differing past 15 digits match).
+    """CREATE OR REPLACE MACRO sf_item_key(x) AS CASE WHEN json_type(x) IN ('BIGINT', 'UBIGINT', 'DOUBLE')
+        THEN '#' || CAST(TRY_CAST(x AS DOUBLE) AS VARCHAR) ELSE x END""",
+    """CREATE OR REPLACE MACRO sf_array_keys(a) AS list_transform(sf_array_items(a), lambda x: sf_item_key(x))""",
+    # a VARIANT's key; SQL NULL is the JSON null an ARRAY_CONSTRUCT(NULL) holds here (the 2023_01 behaviour: NULL
+    # is found at the position of the first null element)
+    """CREATE OR REPLACE MACRO sf_value_key(v) AS sf_item_key(coalesce(CAST(json(v) AS VARCHAR), 'null'))""",
+    # 0-based; NULL when absent
+    """CREATE OR REPLACE MACRO sf_array_position(v, a) AS list_position(sf_array_keys(a), sf_value_key(v)) - 1""",
+    # the first of equal elements, in order
+    """CREATE OR REPLACE MACRO sf_array_distinct(a) AS sf_array_of_items(list_filter(sf_array_items(a),
+        lambda x, i: list_position(sf_array_keys(a), sf_item_key(x)) = i))""",
+    """CREATE OR REPLACE MACRO sf_arrays_overlap(a, b) AS CASE WHEN json_type(a) = 'ARRAY' AND json_type(b) = 'ARRAY'
+        THEN len(list_intersect(sf_array_keys(a), sf_array_keys(b))) > 0 END""",
+    # multiset semantics: the k-th copy of a value in a is kept when b has at least k copies (INTERSECTION), or
+    # fewer than k (EXCEPT)
+    """CREATE OR REPLACE MACRO sf_array_intersection(a, b) AS CASE WHEN json_type(b) = 'ARRAY'
+        THEN sf_array_of_items(list_filter(sf_array_items(a), lambda x, i:
+            len(list_filter(sf_array_keys(a)[1:i], lambda k: k = sf_item_key(x)))
+            <= len(list_filter(sf_array_keys(b), lambda k: k = sf_item_key(x))))) END""",
+    """CREATE OR REPLACE MACRO sf_array_except(a, b) AS CASE WHEN json_type(b) = 'ARRAY'
+        THEN sf_array_of_items(list_filter(sf_array_items(a), lambda x, i:
+            len(list_filter(sf_array_keys(a)[1:i], lambda k: k = sf_item_key(x)))
+            > len(list_filter(sf_array_keys(b), lambda k: k = sf_item_key(x))))) END""",
+    """CREATE OR REPLACE MACRO sf_array_remove(a, v) AS CASE WHEN v IS NOT NULL
+        THEN sf_array_of_items(list_filter(sf_array_items(a), lambda x: sf_item_key(x) <> sf_value_key(v))) END""",
+    """CREATE OR REPLACE MACRO sf_array_compact(a) AS sf_array_of_items(list_filter(sf_array_items(a),
+        lambda x: x <> 'null'))""",
     # ---- ordering of VARIANT values ----------------------------------------------------------------------------
     # A sort key: numbers by value, strings by text, then booleans, arrays, objects, JSON null. Snowflake orders
     # VARIANTs by value within a type; the order between types is not documented (derived here).

@@ -13,10 +13,12 @@ cast (conversion.convert), so `v:type = 'X'` compares the unquoted string.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 from sqlglot.dialects.snowflake import Snowflake
+from sqlglot.tokens import TokenType
 
 from snowsim.emulator.conversion import convert, text_compared_with, to_text, to_variant
 from snowsim.emulator.sqlfuncs import (
@@ -130,8 +132,28 @@ def _object_construct(node: exp.Struct, tr: Translator) -> exp.Expression:
         key = item.this
         if isinstance(key, exp.Column) and not key.table and not key.this.quoted and kind(key) == UNKNOWN:
             key = exp.Literal.string(key.name)  # sqlglot's struct syntax {a: 1}
+        elif isinstance(key, exp.Identifier):
+            key = exp.Literal.string(_key_as_written(key.name, tr))
         pairs.append((key, item.expression))
     return _object(pairs, keep_null=False)
+
+
+def _key_as_written(name: str, tr: Translator) -> str:
+    """An OBJECT constant's key ({'aB': 1}) with its case: sqlglot parses it as an unquoted identifier, which qualify
+    upper-cases like a column name; the statement's text still has it."""
+    spellings = {k for k in _constant_keys(tr.statement) if k.upper() == name.upper()}
+    if len(spellings) > 1:
+        raise not_supported("OBJECT constants with keys that differ only in case", tr)
+    return spellings.pop() if spellings else name
+
+
+@lru_cache(maxsize=64)
+def _constant_keys(statement: str) -> frozenset[str]:
+    # the strings written before a ':' right after '{' or ',' (an OBJECT constant's keys)
+    tokens = Snowflake().tokenize(statement)
+    return frozenset(t.text for before, t, after in zip(tokens, tokens[1:], tokens[2:], strict=False)
+                     if t.token_type == TokenType.STRING and after.token_type == TokenType.COLON
+                     and before.token_type in (TokenType.L_BRACE, TokenType.COMMA))
 
 
 @handles(exp.JSONObject)
@@ -184,8 +206,9 @@ def _array_construct(node: exp.Array, tr: Translator) -> exp.Expression:
     return template("CAST('[' || {0} || ']' AS JSON)", body, sf_kind=VARIANT)
 
 
-@handles(exp.ArrayAgg)
-def _array_agg(node: exp.ArrayAgg, tr: Translator) -> exp.Expression:
+@handles(exp.ArrayAgg, exp.ArrayUniqueAgg)
+def _array_agg(node: exp.Expression, tr: Translator) -> exp.Expression:
+    """ARRAY_AGG, ARRAY_UNIQUE_AGG: an ARRAY (JSON text through the connector, not sqlglot's DuckDB list)."""
     if isinstance(node.parent, (exp.WithinGroup, exp.Window, exp.Filter)):
         return typed(node, "ARRAY_AGG")  # wrapped by the enclosing node's handler
     return _as_json_array(node)
@@ -230,6 +253,99 @@ def _array_cat(node: exp.ArrayConcat, tr: Translator) -> exp.Expression:
         raise not_supported("ARRAY_CAT with other than two arrays", tr)
     items = call("list_concat", call("sf_array_items", node.this), call("sf_array_items", node.expressions[0]))
     return call("sf_array_of_items", items, sf_kind=VARIANT)
+
+
+@handles(exp.ArrayPrepend)
+def _array_prepend(node: exp.ArrayPrepend, tr: Translator) -> exp.Expression:
+    item = template("coalesce({0}, 'null')", variant_text(node.expression))
+    # a NULL array stays NULL (list_prepend would make [item] of it)
+    return template("CASE WHEN json_type({0}) = 'ARRAY' THEN sf_array_of_items(list_prepend({1}, sf_array_items({0}))) "
+                    "END", node.this, item, sf_kind=VARIANT)
+
+
+# Functions comparing elements (macros.sf_item_key: a number by value, anything else by its JSON text). The docs treat
+# NULL as a known value in these; here an array's NULL elements are JSON nulls (see _array_construct).
+@handles(exp.ArrayPosition)
+def _array_position(node: exp.ArrayPosition, tr: Translator) -> exp.Expression:
+    """ARRAY_POSITION(value, array): the 0-based index of the first equal element, NULL when there is none."""
+    return call("sf_array_position", _as_variant(node.expression), node.this, sf_kind=NUMBER)
+
+
+@handles(exp.ArrayRemove)
+def _array_remove(node: exp.ArrayRemove, tr: Translator) -> exp.Expression:
+    return call("sf_array_remove", node.this, _as_variant(node.expression), sf_kind=VARIANT)
+
+
+@handles(exp.ArrayDistinct)
+def _array_distinct(node: exp.ArrayDistinct, tr: Translator) -> exp.Expression:
+    return call("sf_array_distinct", node.this, sf_kind=VARIANT)
+
+
+@handles(exp.ArrayCompact)
+def _array_compact(node: exp.ArrayCompact, tr: Translator) -> exp.Expression:
+    return call("sf_array_compact", node.this, sf_kind=VARIANT)
+
+
+@handles(exp.ArrayOverlaps)
+def _arrays_overlap(node: exp.ArrayOverlaps, tr: Translator) -> exp.Expression:
+    return call("sf_arrays_overlap", node.this, node.expression, sf_kind=BOOLEAN)
+
+
+@handles(exp.ArrayIntersect)
+def _array_intersection(node: exp.ArrayIntersect, tr: Translator) -> exp.Expression:
+    if len(node.expressions) != 2:
+        raise not_supported("ARRAY_INTERSECTION with other than two arrays", tr)
+    return call("sf_array_intersection", *node.expressions, sf_kind=VARIANT)
+
+
+@handles(exp.ArrayExcept)
+def _array_except(node: exp.ArrayExcept, tr: Translator) -> exp.Expression:
+    return call("sf_array_except", node.this, node.expression, sf_kind=VARIANT)
+
+
+@handles(exp.ArraysZip)
+def _arrays_zip(node: exp.ArraysZip, tr: Translator) -> exp.Expression:
+    """ARRAYS_ZIP(a1, a2, ...): [{"$1": a1[0], "$2": a2[0]}, ...], shorter arrays padded with JSON nulls, NULL when
+    any input is NULL (docs: arrays_zip). A VARIANT that is not an array gives NULL too (the docs do not say)."""
+    arrays = node.expressions
+    if not arrays or len(arrays) > 9:
+        raise not_supported(f"ARRAYS_ZIP with {len(arrays)} arrays", tr)
+    items = ", ".join(f"sf_array_items({{{i}}})" for i in range(len(arrays)))
+    pairs = " || ',' || ".join(f"'\"${i + 1}\":' || coalesce(t[{i + 1}], 'null')" for i in range(len(arrays)))
+    arrays_ok = " AND ".join(f"json_type({{{i}}}) = 'ARRAY'" for i in range(len(arrays)))
+    sql = (f"CASE WHEN {arrays_ok} THEN sf_array_of_items(list_transform(list_zip({items}), "
+           f"lambda t: '{{' || {pairs} || '}}')) END")
+    return template(sql, *arrays, sf_kind=VARIANT)
+
+
+# Refused by name: their documented errors (a non-array element, an existing key) are not known well enough here to
+# reproduce, and MAP is a structured type snowsim does not have.
+@handles(exp.Flatten, exp.ObjectInsert, exp.MapCat)
+def _refused(node: exp.Expression, tr: Translator) -> exp.Expression:
+    name = {exp.Flatten: "ARRAY_FLATTEN", exp.ObjectInsert: "OBJECT_INSERT", exp.MapCat: "MAP_CAT"}[type(node)]
+    raise not_supported(f"the function {name}", tr)
+
+
+@handles(exp.Split)
+def _split(node: exp.Split, tr: Translator) -> exp.Expression:
+    """SPLIT returns an ARRAY: JSON text through the connector like ARRAY_CONSTRUCT's (sqlglot's DuckDB list)."""
+    return template("CAST(to_json({0}) AS JSON)", node, sf_kind=VARIANT)
+
+
+@handles(exp.Xor)
+def _boolxor(node: exp.Xor, tr: Translator) -> exp.Expression:
+    """BOOLXOR(a, b): exactly one of two numbers is non-zero, floats rounded first; NULL if either is NULL (docs:
+    boolxor)."""
+    return template("({0}) <> ({1})", _nonzero(node.this, tr), _nonzero(node.expression, tr), sf_kind=BOOLEAN)
+
+
+def _nonzero(value: exp.Expression, tr: Translator) -> exp.Expression:
+    src = kind(value)
+    if src in (BOOLEAN, NULL):
+        return value
+    if src not in (NUMBER, FLOAT):
+        value = convert(value, FLOAT, tr)
+    return template("round({0}) <> 0", value, sf_kind=BOOLEAN)
 
 
 # ---- inspection ----------------------------------------------------------------------------------------------------
