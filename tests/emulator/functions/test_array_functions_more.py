@@ -173,3 +173,14 @@ def test_a_bound_value_gives_the_constants_result(cur, sql, params):
     """Each translation above with a bound value instead of the constant (pyformat)."""
     constant = sql.replace("%s", repr(params[0]))
     assert cur.execute(sql, params).fetchall() == cur.execute(constant).fetchall()
+
+
+
+def test_array_contains_null_and_json_null(cur):
+    """docs: functions/array_contains (Returns) - a JSON null value finds a JSON null element (TRUE) or not (FALSE); a
+    SQL NULL value gives NULL when the array holds no SQL NULL (undefined) element. snowsim stores an undefined element
+    as JSON null, so ARRAY_CONTAINS(NULL, ARRAY_CONSTRUCT(1, NULL)) is NULL here, TRUE in Snowflake (README)."""
+    assert value(cur, "SELECT ARRAY_CONTAINS(PARSE_JSON('null'), PARSE_JSON('[10, null, 30]'))") is True
+    assert value(cur, "SELECT ARRAY_CONTAINS(PARSE_JSON('null'), ARRAY_CONSTRUCT(10, 30))") is False
+    assert value(cur, "SELECT ARRAY_CONTAINS(NULL, PARSE_JSON('[10, 30]'))") is None
+    assert value(cur, "SELECT ARRAY_CONTAINS(10::VARIANT, NULL)") is None
