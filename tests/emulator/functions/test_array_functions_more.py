@@ -44,7 +44,8 @@ def test_array_position(cur):
 
 
 def test_array_position_absent_or_null_array(cur):
-    """Not found: NULL (docs: array_position, Returns). A NULL array gives NULL. Numbers compare by value."""
+    """Not found: NULL (Snowflake's array_position page says so, but it is not in snowsim's docs index, so this was not
+    re-checked). A NULL array gives NULL. Numbers compare by value."""
     got = row(cur, "SELECT ARRAY_POSITION(7::VARIANT, [1, 2]), ARRAY_POSITION(1::VARIANT, NULL), "
                    "ARRAY_POSITION(5::VARIANT, [1, 5.00])")
     assert got == (None, None, 1)
