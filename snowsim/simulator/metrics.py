@@ -42,6 +42,13 @@ class Sampler:
         """Stream -> rows it would return now (a plain SELECT never consumes); -1 when it cannot be read."""
         return self._counts(self.streams)
 
+    def rows_and_backlog(self) -> tuple[dict[str, int], dict[str, int]]:
+        """rows() and backlog() in one statement when they can share it (a statement less per sample)."""
+        if set(self.tables) & set(self.streams):  # one name for a table and a stream: the counts would collide
+            return self.rows(), self.backlog()
+        counts = self._counts(self.tables + self.streams)
+        return {t: counts[t] for t in self.tables}, {s: counts[s] for s in self.streams}
+
     def _counts(self, objects: list[str]) -> dict[str, int]:
         readable = [o for o in objects if o not in self.unreadable]
         out: dict[str, int] = {}

@@ -443,12 +443,15 @@ class _Run:
             idle = last is not None and not self._changed
             # Nothing ran and nothing was delivered: the counts cannot have moved. Only staleness can change with
             # time alone, so backlogs are still read, at a slower pace.
-            rows = last.rows if idle else self.sampler.rows()
             if idle and self._backlog_at is not None and now - self._backlog_at < IDLE_BACKLOG_EVERY:
-                backlog = last.backlog
+                rows, backlog = last.rows, last.backlog
             else:
                 before = set(self.sampler.unreadable)
-                backlog, self._backlog_at = self.sampler.backlog(), now
+                if idle:
+                    rows, backlog = last.rows, self.sampler.backlog()
+                else:
+                    rows, backlog = self.sampler.rows_and_backlog()
+                self._backlog_at = now
                 for stream in self.sampler.unreadable:  # in the order found (a set difference's varies per process)
                     if stream not in before and stream in self.sampler.streams:
                         self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
