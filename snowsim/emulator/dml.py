@@ -148,7 +148,7 @@ class DmlPlan:
             rows = (conn.duck.execute(*pack(bind_sql(step, values), params)) if params
                     else conn.duck.execute(bind_sql(step, values))).fetchall()
         except Exception as exc:
-            if INSERT_ONLY_MISSED in str(exc):
+            if is_insert_only_miss(exc):
                 self.insert_only_missed()
             raise
         self._insert_only_backoff = 1
@@ -245,21 +245,18 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
                            default=len(given))
         source = exp.select("*").from_(exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("__v"))))
     query = tr.query(source, name_outputs=False)
-    width = values_width or (len(query.selects) if isinstance(query, exp.Query) else len(given))
-    star = values_width is None and any(isinstance(p, exp.Star) for p in getattr(query, "selects", []))
+    selects = list(getattr(query, "selects", []))
+    width = values_width or (len(selects) if isinstance(query, exp.Query) else len(given))
+    star = values_width is None and any(isinstance(p, exp.Star) for p in selects)
     if width != len(given) and not star:
         raise errors.compilation_error(
             2020, f"Insert value list does not match column list expecting {len(given)} but got {width}", "21S01")
-    flat = _flat_select(query, selects_of(query), given, [c.name for c in columns]) \
-        if values_width is None and not star else None
-    source_text = flat[2] if flat is not None else _duck_sql(query)
-    flat = flat if flat is not None and flat[0] is not None else None
+    source_text, flat = _insert_source(query, selects, given, [c.name for c in columns], values_width is None and not star)
     source_sql = f"({source_text}) AS __src({', '.join(duck_ident(f'__c{i}') for i in range(len(given)))})"
     renamed = f"SELECT * FROM {source_sql}"  # what DESCRIBE reads for the values' types (write_types.py)
     # VALUES rows keep DuckDB's cast and its plain messages (conformance: "Numeric value 'x' is not recognized");
     # values computed by a query are converted on write, errors naming table and column (docs: sql/insert)
     written = None if isinstance(tree.expression, exp.Values) else obj.name.name
-    selects = list(getattr(query, "selects", []))
     src_kinds = [_kinds_one(p) for p in selects] if len(selects) == len(given) else [UNKNOWN] * len(given)
     defaults = {col.name: _default(tr, col) for col in columns if col.name not in given}
     overwrite = bool(tree.args.get("overwrite"))  # (steps_for keeps no tree node: see plan_merge)
@@ -299,48 +296,54 @@ def plan_insert(tr: Translator, tree: exp.Insert) -> DmlPlan:
     )
 
 
-_FLAT_SELECT_ARGS = {"expressions", "from_", "joins", "laterals", "where"}  # what _flat_select lets through
+_PROJECTION = "__snowsim_projection__"  # stands for a SELECT list while the rest of a query is generated
 
 
-def selects_of(query: exp.Expression) -> list[exp.Expression]:
-    """A query's SELECT list ([] for a set operation)."""
-    return list(getattr(query, "selects", []))
+def _split_select(query: exp.Select) -> tuple[str, list[str]]:
+    """(the SELECT's SQL with its list as _PROJECTION, each item's SQL): texts with other SELECT lists are put
+    together from them. Each node is generated once: the generator rewrites some in place (CORR's NaN-to-NULL), so a
+    second generation of a translated tree may differ."""
+    items = query.expressions
+    pieces = [_duck_sql(e) for e in items]
+    query.set("expressions", [exp.column(_PROJECTION)])
+    around = _duck_sql(query)
+    query.set("expressions", items)
+    return around, pieces
 
 
-def _flat_select(query: exp.Expression, selects: list[exp.Expression], given: list[str],
-                 columns: list[str]) -> tuple[str | None, list[str] | None, str] | None:
-    """(the query's SQL with its SELECT list as _PROJECTION, each selected value's SQL, the query's SQL) when an INSERT
-    can convert the values in the query's own SELECT: one SELECT level less for DuckDB to bind (a task's INSERT ...
-    SELECT from a stream: 3.1 -> 2.9 ms CPU, lab, medians of 60 interleaved).
+_FLAT_SELECT_ARGS = {"expressions", "from_", "joins", "laterals", "where"}  # what _insert_source lets through
+
+
+def _insert_source(query: exp.Expression, selects: list[exp.Expression], given: list[str], columns: list[str],
+                   eligible: bool) -> tuple[str, tuple[str, list[str]] | None]:
+    """The source query's SQL, and (its SQL with the SELECT list as _PROJECTION, each selected value's SQL) when an
+    INSERT can convert the values in the query's own SELECT: one SELECT level less for DuckDB to bind (a task's
+    INSERT ... SELECT from a stream: 3.1 -> 2.9 ms CPU, lab, medians of 60 interleaved).
 
     Only a plain SELECT: DISTINCT, grouping, QUALIFY, ORDER BY and LIMIT act on the values before conversion, and a
     WITH would sit between INSERT and SELECT. The columns must be given in the table's order, so that the values (and
     the `?` in them, which DuckDB numbers by position) keep their order when written in the table's column order.
-    Each node is generated once (the generator rewrites some in place, e.g. CORR's NaN-to-NULL, so a second
-    generation differs), and the pieces must add up to the query's SQL, generated from a copy.
+    The pieces must add up to the query's SQL generated from a copy (see _split_select).
     """
-    if (not isinstance(query, exp.Select) or len(selects) != len(given)
+    if (not eligible or not isinstance(query, exp.Select) or len(selects) != len(given)
             or any(v for k, v in query.args.items() if k not in _FLAT_SELECT_ARGS)
             or [c for c in columns if c in given] != given):
-        return None
+        return _duck_sql(query), None
     whole = _duck_sql(fast_copy(query))
-    pieces = [_duck_sql(p) for p in selects]
-    query.set("expressions", [exp.column(_PROJECTION)])
-    around = _duck_sql(query)
-    query.set("expressions", selects)
+    around, pieces = _split_select(query)
     values = []
     for p, piece in zip(selects, pieces, strict=True):
         suffix = f" AS {_duck_sql(p.args['alias'])}" if isinstance(p, exp.Alias) else ""
         values.append(piece[: len(piece) - len(suffix)] if piece.endswith(suffix) else None)
     if None in values or around.count(_PROJECTION) != 1 or around.replace(_PROJECTION, ", ".join(pieces)) != whole:
-        return None, None, whole  # (the tree is generated now: its SQL is `whole`)
-    return around, values, whole
+        return whole, None
+    return whole, (around, values)
 
 
-def _into_select(flat: tuple, exprs: list[str], given: int) -> str | None:
+def _into_select(flat: tuple[str, list[str]], exprs: list[str], given: int) -> str | None:
     """The INSERT's SELECT with each value converted in place of its "__src".__cN reference; None when a conversion
     reads its value more than once (it would be computed, and its `?` bound, twice)."""
-    around, values, _ = flat
+    around, values = flat
     out = []
     for expr in exprs:
         refs = [i for i in range(given) if f'"__src"."__c{i}"' in expr]
@@ -381,9 +384,6 @@ def _add_rid(query: exp.Select, alias: str, born: bool = False) -> exp.Select:
         hidden.append(_as(exp.column("__tborn", table=alias, quoted=True), "__tborn"))
     query.set("expressions", [*hidden, *query.expressions])
     return query
-
-
-_PROJECTION = "__snowsim_projection__"  # stands for a SELECT list while the rest of a query is generated
 
 
 def _fold_clause(query: exp.Select, t_alias: str, matched: list[bool]) -> None:
@@ -705,17 +705,13 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     # The insert-only step reads only the clause and the inserted values: the join without the target's columns and
     # the update values is ~30 expressions less for DuckDB to bind. (An expression holding a bound parameter stays:
     # DuckDB refuses values for parameters a statement lacks.) Both texts are put together from each projection's
-    # SQL, generated once: a second generation of the whole join cost ~0.15 ms of the MERGE's translation, and the
-    # generator rewrites some nodes in place, so a second generation may differ. (The DuckDB generator's rewrites of a
-    # whole SELECT - CONNECT BY, SEQ over GENERATOR - need a FROM this join's SELECT never has.)
-    projections = [(e, _duck_sql(e)) for e in query.expressions]
-    query.set("expressions", [exp.column(_PROJECTION)])
-    around = _duck_sql(query)
-    query.set("expressions", [e for e, _ in projections])
-    joined = around.replace(_PROJECTION, ", ".join(sql for _, sql in projections), 1)
+    # SQL (_split_select): a second generation of the whole join cost ~0.15 ms of the MERGE's translation. (The DuckDB
+    # generator's rewrites of a whole SELECT - CONNECT BY, SEQ over GENERATOR - need a FROM this join never has.)
+    around, pieces = _split_select(query)
+    joined = around.replace(_PROJECTION, ", ".join(pieces), 1)
     joined_lean = around.replace(_PROJECTION, ", ".join(
-        sql for e, sql in projections if e.alias_or_name == "__clause" or e.alias_or_name.startswith("__i")
-        or e.find(exp.Placeholder, exp.Parameter)), 1)
+        sql for e, sql in zip(query.expressions, pieces, strict=True) if e.alias_or_name == "__clause"
+        or e.alias_or_name.startswith("__i") or e.find(exp.Placeholder, exp.Parameter)), 1)
 
     # One action per target row (__one): with the parameter off, Snowflake applies an arbitrary one of the joined
     # rows. With it on, the check (on all joined rows) refuses a target row several rows would UPDATE, so the rows of

@@ -104,7 +104,8 @@ def pack(sql: str, params: list) -> tuple[str, list]:
     for first, rows, width in lists:
         block = params[first:first + rows * width]
         columns = [block[c::width] for c in range(width)]  # row-major parameters -> one list per column
-        if not all(v is None or type(v) is str for v in block) or not all(any(col) for col in columns):
+        if not all(v is None or type(v) is str for v in block) or not all(
+                any(v is not None for v in col) for col in columns):
             return sql, params  # (a column of NULLs only has no type to pack as)
         out.extend(params[done:first])
         out.extend(columns)

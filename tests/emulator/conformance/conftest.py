@@ -21,3 +21,11 @@ def conn() -> Iterator[Connection]:
 @pytest.fixture
 def dcur(conn: Connection) -> Cursor:
     return conn.cursor(DictCursor)
+
+
+@pytest.fixture
+def qmark() -> Iterator[Cursor]:
+    """A cursor on a connection binding qmark parameters (server-side, as Snowflake compiles them)."""
+    c = connect(database="DB", schema="S", paramstyle="qmark")
+    yield c.cursor()
+    c.close()

@@ -1,4 +1,4 @@
-"""INSERT ... SELECT converts the values in the query's own SELECT when it can (dml._flat_select).
+"""INSERT ... SELECT converts the values in the query's own SELECT when it can (dml._insert_source).
 
 A plain SELECT with the columns in the table's order is written as one SELECT level; anything whose values are
 acted on before conversion (DISTINCT, GROUP BY, ORDER BY with LIMIT) or reordered keeps the query as a subquery.

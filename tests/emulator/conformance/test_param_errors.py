@@ -7,15 +7,6 @@ data); snowsim's internal parameter markers (params.py) never show in a message 
 import pytest
 import snowflake.connector.errors as sf
 
-from snowsim.emulator import connect
-
-
-@pytest.fixture
-def qmark():
-    conn = connect(database="DB", schema="S", paramstyle="qmark")
-    yield conn.cursor()
-    conn.close()
-
 
 def test_an_invalid_identifier_after_a_parameter_is_located_in_the_bound_text(qmark):
     qmark.execute("create table t (a int)")

@@ -7,13 +7,6 @@ from snowflake.connector import errors as sf
 from snowsim.emulator import connect
 
 
-@pytest.fixture
-def qmark():
-    c = connect(database="DB", schema="S", paramstyle="qmark")
-    yield c.cursor()
-    c.close()
-
-
 def test_pyformat_is_the_default(cur):
     """docs: developer-guide/python-connector/python-connector-example (binding) - %s and %(name)s by default."""
     assert cur.connection.paramstyle == snowflake.connector.paramstyle == "pyformat"
