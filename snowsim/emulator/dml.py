@@ -22,6 +22,7 @@ from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.packing import pack
+from snowsim.emulator.pruning import derived_tables, droppable, narrow, prune, read_columns
 from snowsim.emulator.results import Result
 from snowsim.emulator.run_texts import rows_ended, texts
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, fast_copy, kind
@@ -598,6 +599,21 @@ def _as(node: exp.Expression, alias: str) -> exp.Alias:
     return exp.Alias(this=node, alias=exp.to_identifier(alias, quoted=True))
 
 
+def _narrowed_target(query: exp.Select, t_alias: str, items: list[exp.Expression]) -> tuple[str, str] | None:
+    """(the target relation's SQL, its SQL with only the columns `items` and the join read), or None when that is
+    all of them: the insert-only step reads the row id and the join's columns, not those an update keeps."""
+    target = next((t for t in derived_tables(query) if t.alias == t_alias), None)
+    if target is None or not droppable(target):
+        return None
+    read = read_columns(query, target, items)
+    if read is None:
+        return None
+    lean = fast_copy(target)
+    if not narrow(lean, read):
+        return None
+    return _duck_sql(fast_copy(target)), _duck_sql(lean)
+
+
 def tr_statement(tree: exp.Expression) -> str:
     return tree.sql(dialect="snowflake")
 
@@ -707,11 +723,16 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     # DuckDB refuses values for parameters a statement lacks.) Both texts are put together from each projection's
     # SQL (_split_select): a second generation of the whole join cost ~0.15 ms of the MERGE's translation. (The DuckDB
     # generator's rewrites of a whole SELECT - CONNECT BY, SEQ over GENERATOR - need a FROM this join never has.)
+    prune(query)  # the target's and the source's columns nothing reads (pruning.py)
+    lean = [e.alias_or_name == "__clause" or e.alias_or_name.startswith("__i")
+            or e.find(exp.Placeholder, exp.Parameter) is not None for e in query.expressions]
+    narrowed = _narrowed_target(query, t_alias, [e for e, keep in zip(query.expressions, lean, strict=True) if keep])
     around, pieces = _split_select(query)
     joined = around.replace(_PROJECTION, ", ".join(pieces), 1)
+    if narrowed is not None and around.count(narrowed[0]) == 1:
+        around = around.replace(*narrowed)
     joined_lean = around.replace(_PROJECTION, ", ".join(
-        sql for e, sql in zip(query.expressions, pieces, strict=True) if e.alias_or_name == "__clause"
-        or e.alias_or_name.startswith("__i") or e.find(exp.Placeholder, exp.Parameter)), 1)
+        sql for sql, keep in zip(pieces, lean, strict=True) if keep), 1)
 
     # One action per target row (__one): with the parameter off, Snowflake applies an arbitrary one of the joined
     # rows. With it on, the check (on all joined rows) refuses a target row several rows would UPDATE, so the rows of

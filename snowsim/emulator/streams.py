@@ -27,6 +27,7 @@ from sqlglot import exp
 from snowsim.emulator import errors, timetravel, view_streams
 from snowsim.emulator.catalog import CatalogObject
 from snowsim.emulator.identifiers import ObjectName, duck_ident, split_name
+from snowsim.emulator.pruning import KEEP_ITEMS
 from snowsim.emulator.storage import alive_at, history_table
 from snowsim.emulator.translate import REWRITES, STREAM_RELATION, Translator
 
@@ -154,7 +155,7 @@ def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Exp
     if is_on_view(stream):
         tables = [t for t in base_tables(tr.catalog, stream) if t is not None]
         sql = view_streams.relation_sql(tr, stream, source, tables, lo, hi, init)
-        return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
+        return _whole(exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias))
     mode = stream.info.get("mode", "DEFAULT")
     sql = delta = delta_sql(source, mode, lo, hi)
     if mode != "APPEND_ONLY":
@@ -165,7 +166,14 @@ def _relation(tr: Translator, stream: CatalogObject, node: exp.Table) -> exp.Exp
         sql = (f"SELECT * FROM ({initial_sql(source, lo)}) WHERE {init} UNION ALL "
                f"SELECT * FROM ({delta}) WHERE NOT {init}")
     # (else: DuckDB binds both branches of a UNION, so a stream that never shows initial rows reads its changes only)
-    return exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias)
+    return _whole(exp.Subquery(this=sqlglot.parse_one(sql, read="duckdb"), alias=alias))
+
+
+def _whole(relation: exp.Subquery) -> exp.Subquery:
+    # A run swaps the delta's text for its insert-only text by matching it whole (run_texts.py): no SELECT item of
+    # it may be dropped (pruning.py).
+    relation.meta[KEEP_ITEMS] = True
+    return relation
 
 
 def _generated(sql: str) -> str:

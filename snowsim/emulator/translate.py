@@ -29,7 +29,7 @@ from sqlglot.schema import MappingSchema
 
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import Catalog, CatalogObject
-from snowsim.emulator.identifiers import ObjectName, normalize, quote
+from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize, quote
 from snowsim.emulator.session import Session
 from snowsim.emulator.sqlfuncs import fast_copy
 from snowsim.emulator.storage import current_view, history_table
@@ -296,9 +296,12 @@ class Translator:
                 return HISTORICAL_RELATION[0](self, obj, node)
             if node.meta.get("snowsim_with_rid"):
                 # DML targets: current rows plus their stable row id and __tborn, "inserted by the writing
-                # transaction" (its version is __ver): an update writes it as the new version's __ins (storage.py)
+                # transaction" (its version is __ver): an update writes it as the new version's __ins (storage.py).
+                # The columns are listed (not `* EXCLUDE`), so that a DML plan can drop the ones it does not read
+                # (pruning.py).
+                columns = ", ".join(duck_ident(c.name) for c in obj.columns)
                 return _subquery(
-                    f"SELECT * EXCLUDE (__vfrom, __vto, __ins), __ins AND __vfrom = getvariable('__ver') AS __tborn "
+                    f"SELECT {columns}, __rid, __ins AND __vfrom = getvariable('__ver') AS __tborn "
                     f"FROM {history_table(obj.name)} WHERE __vto IS NULL", alias
                 )
             physical = fast_copy(_physical_table(current_view(obj.name)))

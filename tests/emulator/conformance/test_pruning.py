@@ -1,0 +1,114 @@
+"""Unread columns of derived tables are left out of the SQL sent to DuckDB (pruning.py), never changing a result.
+
+The pure function is checked on DuckDB SQL; the MERGE checks run the real emulator and read what it sends.
+"""
+
+import sqlglot
+from sqlglot import exp
+
+from snowsim.emulator.pruning import KEEP_ITEMS, prune
+
+
+def _pruned(sql: str, keep: str | None = None) -> str:
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    if keep is not None:
+        for sub in tree.find_all(exp.Subquery):
+            if sub.alias == keep:
+                sub.meta[KEEP_ITEMS] = True
+    prune(tree)
+    return tree.sql(dialect="duckdb")
+
+
+def test_unread_plain_items_are_dropped_recursively():
+    out = _pruned('SELECT "d"."a" FROM (SELECT "e"."a" AS a, "e"."b" AS b, "e"."c" + 0 AS c '
+                  'FROM (SELECT x AS a, y AS b, z AS c FROM t) AS e) AS d')
+    # c is arithmetic, not in the pure list, so it stays; b goes at both levels
+    assert out == 'SELECT "d"."a" FROM (SELECT "e"."a" AS a, "e"."c" + 0 AS c FROM (SELECT x AS a, z AS c FROM t) AS e) AS d'
+
+
+def test_columns_read_in_join_conditions_and_where_are_kept():
+    out = _pruned('SELECT "l"."a" FROM (SELECT a, b, c, k FROM t) AS l JOIN (SELECT k, v, w FROM u) AS r '
+                  'ON "l"."k" = "r"."k" WHERE "r"."v" > 1')
+    assert out == ('SELECT "l"."a" FROM (SELECT a, k FROM t) AS l JOIN (SELECT k, v FROM u) AS r '
+                   'ON "l"."k" = "r"."k" WHERE "r"."v" > 1')
+
+
+def test_items_that_count_number_or_raise_are_kept():
+    sql = ('SELECT "d"."a" FROM (SELECT a, count(*) OVER () AS n, error(\'x\') AS e, random() AS r, '
+           'unnest([1, 2]) AS u FROM t) AS d')
+    assert _pruned(sql) == sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb")
+
+
+def test_nothing_is_dropped_where_a_read_cannot_be_followed():
+    for sql in (
+        'SELECT a FROM (SELECT a, b FROM t) AS d',  # unqualified
+        'SELECT * FROM (SELECT a, b FROM t) AS d',  # star
+        'SELECT "d".* FROM (SELECT a, b FROM t) AS d',
+        'SELECT "d"."a" FROM (SELECT a, b FROM t) AS d JOIN u USING (b)',  # USING reads b by bare name
+        'SELECT "d"."a" FROM (SELECT DISTINCT a, b FROM t) AS d',  # DISTINCT over both
+        'SELECT "d"."a" FROM (SELECT a, b FROM t ORDER BY 2) AS d',  # positional ORDER BY
+        'SELECT "d"."a" FROM (SELECT a, b FROM t GROUP BY ALL) AS d',
+    ):
+        assert _pruned(sql) == sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb"), sql
+
+
+def test_a_relation_matched_whole_at_run_time_keeps_its_text():
+    sql = 'SELECT "s"."a" FROM (SELECT a, b, FALSE AS c FROM t) AS s'
+    assert _pruned(sql, keep="s") == sql
+
+
+def test_a_nested_query_reading_the_table_keeps_its_columns():
+    out = _pruned('SELECT "d"."a", (SELECT max(x) FROM u WHERE u.k = "d"."b") FROM (SELECT a, b, c FROM t) AS d')
+    assert 'SELECT a, b FROM t' in out
+
+
+# --- MERGE, end to end -----------------------------------------------------------------------------------------
+
+MERGE = ("merge into tgt using (select * from src) s on tgt.id = s.id "
+         "when matched then update set name = coalesce(s.name, tgt.name) "
+         "when not matched then insert (id, name, note) values (s.id, s.name, s.note)")
+
+
+def _setup(cur):
+    cur.execute("create table tgt (id int, name string, note string, extra string)")
+    cur.execute("insert into tgt values (1, 'a', 'n1', 'x')")
+    cur.execute("create table src (id int, name string, note string, unused string)")
+
+
+def test_the_insert_only_statement_reads_the_targets_key_and_row_id_only(cur, recorder):
+    _setup(cur)
+    cur.execute("insert into src values (2, 'b', 'n2', 'u')")
+    recorder.sent.clear()
+    assert cur.execute(MERGE).fetchall() == [(1, 0)]
+    [step] = [s for s in recorder.sent if "INSERT_ONLY_MISSED" in s]
+    target = step[step.rindex("FROM (SELECT", 0, step.index(') AS "TGT"')):step.index(') AS "TGT"')]
+    assert target.startswith('FROM (SELECT "ID", __rid FROM')  # not NAME, NOTE, EXTRA, __tborn
+    assert '"UNUSED"' not in step
+    assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (2, "b", "n2", None)]
+
+
+def test_the_general_steps_keep_what_an_update_reads(cur, recorder):
+    _setup(cur)
+    cur.execute("insert into src values (1, null, 'z', 'u'), (3, 'c', null, 'u')")
+    recorder.sent.clear()
+    assert cur.execute(MERGE).fetchall() == [(1, 1)]
+    [ctas] = [s for s in recorder.sent if s.startswith("CREATE OR REPLACE TEMP TABLE __snowsim_dml")]
+    # the updated row's new version copies the columns the update leaves (NOTE, EXTRA) from the target
+    target = ctas[ctas.rindex("FROM (SELECT", 0, ctas.index(') AS "TGT"')):ctas.index(') AS "TGT"')]
+    assert all(c in target for c in ('"NAME"', '"NOTE"', '"EXTRA"', "__tborn"))
+    assert '"UNUSED"' not in ctas
+    # the update kept the target's name (coalesce read it), the insert took the source's values
+    assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (3, "c", None, None)]
+
+
+def test_a_merge_deleting_and_inserting_reads_no_target_column_but_the_key(cur, recorder):
+    _setup(cur)
+    cur.execute("insert into src values (1, 'a', null, 'u'), (4, 'd', 'n4', 'u')")
+    recorder.sent.clear()
+    merge = ("merge into tgt using src s on tgt.id = s.id when matched then delete "
+             "when not matched then insert (id, name) values (s.id, s.name)")
+    assert cur.execute(merge).fetchall() == [(1, 1)]
+    [ctas] = [s for s in recorder.sent if s.startswith("CREATE OR REPLACE TEMP TABLE __snowsim_dml")]
+    target = ctas[ctas.rindex("FROM (SELECT", 0, ctas.index(') AS "TGT"')):ctas.index(') AS "TGT"')]
+    assert '"EXTRA"' not in target and '"NOTE"' not in target
+    assert cur.execute("select * from tgt order by id").fetchall() == [(4, "d", None, None)]
