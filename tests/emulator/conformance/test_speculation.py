@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from snowsim.emulator.connection import duck_config
 from snowsim.emulator.macros import install_macros
 from snowsim.emulator.params import to_qmark
-from snowsim.emulator.speculation import SLOW_PATH, STAND_INS, fast_sql, stand_in
+from snowsim.emulator.speculation import SLOW_PATH, STAND_INS, fast_sql, is_slow_path, stand_in
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def _check(duck, full: str, value: str | None) -> bool:
     """Assert the invariant for one value; True when the stand-in decided it (no SLOW_PATH)."""
     fast = _eval(duck, fast_sql(full), value)
     if isinstance(fast, Exception):
-        assert SLOW_PATH in str(fast), f"stand-in raised its own error for {value!r}: {fast}"
+        assert is_slow_path(fast), f"stand-in raised its own error for {value!r}: {fast}"
         return False
     assert _eval(duck, full, value) == fast, f"stand-in decided {value!r} differently"
     return True
@@ -126,6 +126,29 @@ def test_stand_ins_decide_the_common_case(duck):
     assert _check(duck, "sf_variant_text(CAST(x AS JSON))", '"ORD-00003775"')
     assert _check(duck, "sf_variant_text(CAST(x AS JSON))", '{"city": "Laine-sur-Mer", "n": [1, 2.5]}')
     assert not _check(duck, "sf_variant_to_ntz(CAST(x AS JSON))", "1700000000")  # an epoch: the full macro
+
+
+def test_variant_to_number_speculates_as_a_plain_cast():
+    """While speculating, the number conversion is one CAST; any other shape, or two different values, is left."""
+    full = ("COALESCE(TRY_CAST(TRIM((\"S\".\"V\" -> '$.a(b)') ->> '$') AS DECIMAL(38, 0)), "
+            "CAST(sf_variant_number_rest(\"S\".\"V\" -> '$.a(b)', prefix := 'x)') AS DECIMAL(38, 0)))")
+    assert fast_sql(f"SELECT {full}, 1") == "SELECT CAST(TRIM((\"S\".\"V\" -> '$.a(b)') ->> '$') AS DECIMAL(38, 0)), 1"
+    other = ("COALESCE(TRY_CAST(TRIM(a ->> '$') AS DECIMAL(12, 2)), "
+             "CAST(sf_variant_number_rest(b) AS DECIMAL(12, 2)))")
+    assert fast_sql(other) == other.replace("sf_variant_number_rest", "sf_fast_variant_number_rest")
+
+
+def test_a_number_the_plain_cast_refuses_is_decided_by_the_full_macros(cur):
+    """docs: functions/to_decimal - booleans are 1/0 and text that is no number is 100038, after the rerun."""
+    cur.execute("create table raw (v variant)")
+    cur.execute("insert into raw select parse_json(column1) from values ('{\"q\": \" 7 \"}'), ('{\"q\": true}'), "
+                "('{\"q\": null}'), ('{\"q\": 2.5}')")
+    assert cur.execute("select v:q::number(10, 1) from raw order by 1 nulls last").fetchall() == [
+        (1,), (2.5,), (7,), (None,)]
+    cur.execute("insert into raw select parse_json('{\"q\": \"3 units\"}')")
+    with pytest.raises(sf.ProgrammingError) as info:
+        cur.execute("select v:q::number from raw")
+    assert info.value.errno == 100038 and "3 units" in info.value.raw_msg
 
 
 def test_rewrite_leaves_string_literals_and_other_macros_alone():
