@@ -74,7 +74,7 @@ def compile_copy(conn: Connection, sql: str) -> Compiled:
         return compiled
     job = prepare(conn, sql)
     tr = conn.translator()
-    tree = tr.query(job.select.copy(), name_outputs=False)
+    tree = tr.query(job.select.copy(), name_outputs=False, pruned=False)  # _reading adds filters on its relation
     for i, col in enumerate(job.table.columns):
         node = tree.expressions[2 + i]
         if is_semi_structured(col.type):

@@ -22,7 +22,7 @@ from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.packing import pack
-from snowsim.emulator.pruning import derived_tables, droppable, narrow, prune, read_columns
+from snowsim.emulator.pruning import derived_tables, droppable, narrow, prune, read_columns, reads
 from snowsim.emulator.results import Result
 from snowsim.emulator.run_texts import rows_ended, texts
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, fast_copy, kind
@@ -71,6 +71,8 @@ class DmlPlan:
     # which counts them anyway, found none (~0.9 ms less per MERGE that only inserts)
     matched_only: int | None = None
     speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
+    hot: bool = False  # built for a statement that repeats (Connection.run, HOT_AFTER)
+    uses: int = 0  # runs after the first, while not hot
     # A MERGE with an INSERT clause: the last step is one INSERT for the runs where no matched clause acts, which
     # raises INSERT_ONLY_MISSED on a row that would update or delete (the statement is then rerun on the other
     # steps). After a miss the plan waits 1, 2, 4 ... 256 runs before trying it again.
@@ -429,7 +431,9 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     extra = [from_.this] if from_ is not None else []
     select = _rid_select(tr, target, projections, extra, tree.args.get("where") and tree.args["where"].this,
                          joins=list(tree.args.get("joins") or []))
-    query = _add_rid(tr.query(select, name_outputs=False), alias, born=True)
+    query = _add_rid(tr.query(select, name_outputs=False, pruned=False), alias, born=True)
+    if tr.prune:
+        prune(query)  # after the row id is read
     hist = history_table(obj.name)
     multi = from_ is not None
     update_kinds = _kinds(query)
@@ -492,7 +496,9 @@ def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
     using = list(tree.args.get("using") or [])
     select = _rid_select(tr, target, [exp.alias_(exp.true(), "__x", quoted=True)], using,
                          tree.args.get("where") and tree.args["where"].this)
-    query = _add_rid(tr.query(select, name_outputs=False), alias)
+    query = _add_rid(tr.query(select, name_outputs=False, pruned=False), alias)
+    if tr.prune:
+        prune(query)  # after the row id is read
     hist = history_table(obj.name)
     steps = [
         f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT DISTINCT __trid FROM ({_duck_sql(query)})",
@@ -605,13 +611,16 @@ def _narrowed_target(query: exp.Select, t_alias: str, items: list[exp.Expression
     target = next((t for t in derived_tables(query) if t.alias == t_alias), None)
     if target is None or not droppable(target):
         return None
-    read = read_columns(query, target, items)
+    read = read_columns(query, target, reads(query), items)
     if read is None:
         return None
-    lean = fast_copy(target)
-    if not narrow(lean, read):
+    whole = target.this.expressions
+    full = _duck_sql(target)
+    if not narrow(target, read):
         return None
-    return _duck_sql(fast_copy(target)), _duck_sql(lean)
+    lean = _duck_sql(target)
+    target.this.set("expressions", whole)
+    return full, lean
 
 
 def tr_statement(tree: exp.Expression) -> str:
@@ -651,7 +660,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     select = exp.Select(expressions=proj)
     select.set("from_", exp.From(this=_with_rid(target)))
     select.set("joins", [exp.Join(this=source, side="RIGHT", on=tree.args["on"])])
-    query = _add_rid(tr.query(select, name_outputs=False), t_alias, born=True)
+    query = _add_rid(tr.query(select, name_outputs=False, pruned=False), t_alias, born=True)
     _fold_clause(query, t_alias, [cl.matched for cl in clauses])
     hist = history_table(obj.name)
     upd = [k for k, cl in enumerate(clauses) if cl.kind == "UPDATE"]
@@ -723,10 +732,12 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
     # DuckDB refuses values for parameters a statement lacks.) Both texts are put together from each projection's
     # SQL (_split_select): a second generation of the whole join cost ~0.15 ms of the MERGE's translation. (The DuckDB
     # generator's rewrites of a whole SELECT - CONNECT BY, SEQ over GENERATOR - need a FROM this join never has.)
-    prune(query)  # the target's and the source's columns nothing reads (pruning.py)
     lean = [e.alias_or_name == "__clause" or e.alias_or_name.startswith("__i")
             or e.find(exp.Placeholder, exp.Parameter) is not None for e in query.expressions]
-    narrowed = _narrowed_target(query, t_alias, [e for e, keep in zip(query.expressions, lean, strict=True) if keep])
+    narrowed = None
+    if tr.prune:  # the target's and the source's columns nothing reads (pruning.py)
+        prune(query)
+        narrowed = _narrowed_target(query, t_alias, [e for e, keep in zip(query.expressions, lean, strict=True) if keep])
     around, pieces = _split_select(query)
     joined = around.replace(_PROJECTION, ", ".join(pieces), 1)
     if narrowed is not None and around.count(narrowed[0]) == 1:

@@ -47,6 +47,8 @@ class QueryPlan:
     writes = False
     _shape: tuple | None = None  # result metadata, computed on the first run (a translation's types are fixed)
     speculate: bool = True  # run with the macros' stand-ins first (speculation.py); False once a value needed the full ones
+    hot: bool = False  # built for a statement that repeats (Connection.run, HOT_AFTER)
+    uses: int = 0  # runs after the first, while not hot
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
@@ -80,14 +82,15 @@ def _ddl(fn: Callable[[Connection], Result]) -> CallPlan:
     return CallPlan(run)
 
 
-def plan(conn: Connection, sql: str) -> Any:
-    """Build the plan for one statement."""
+def plan(conn: Connection, sql: str, hot: bool = False) -> Any:
+    """Build the plan for one statement; `hot`: for a statement that runs again and again (Connection.run)."""
     for pattern, handler in COMMANDS:
         if pattern.match(sql):
             return CallPlan(lambda c, h=handler: h(c, sql), writes=False)
     tree = parse(sql)
     tr = conn.translator()
     tr.begin(sql)
+    tr.prune = hot
     if isinstance(tree, exp.Query):
         return QueryPlan(tr.finish(tr.query(tree)))
     if isinstance(tree, exp.Insert):

@@ -13,6 +13,8 @@ in a way that cannot be followed (an unqualified column, a `*`) keeps all of the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlglot import exp
 
 KEEP_ITEMS = "snowsim_keep_items"  # meta flag of a derived table whose text must stay as generated
@@ -44,46 +46,64 @@ def derived_tables(select: exp.Select) -> list[exp.Subquery]:
     return [s for s in sources if isinstance(s, exp.Subquery) and isinstance(s.this, exp.Select) and s.alias]
 
 
-def read_columns(select: exp.Select, table: exp.Subquery, items: list[exp.Expression] | None = None) -> set[str] | None:
-    """The names (upper case) of `table`'s columns that `select` reads outside `table` itself, with `items` in place
-    of its SELECT list when given; None when that cannot be told (an unqualified column or a `*` in `select`'s own
-    clauses: in a nested query, one names a column of that query's own tables)."""
+@dataclass(frozen=True)
+class Read:
+    """A column reference in a SELECT: where it sits relative to the SELECT's derived tables and items."""
+
+    column: exp.Column
+    inside: int | None  # id() of the derived table it is in, if any
+    nested: bool  # inside a nested query (not the SELECT's own clauses)
+    item: int | None  # id() of the SELECT item it is in, if any
+
+
+def reads(select: exp.Select) -> list[Read]:
+    """Every column (and `*`) under the SELECT, placed: one walk of the tree, then a short climb per column."""
+    derived = {id(t) for t in derived_tables(select)}
+    items = {id(e) for e in select.expressions}
+    out = []
+    for node in select.find_all(exp.Column, exp.Star):
+        inside = item = None
+        nested = False
+        up = node
+        while up is not select and up is not None:
+            if id(up) in derived:
+                inside = id(up)
+            elif id(up) in items:
+                item = id(up)
+            elif isinstance(up, exp.Query) and inside is None:
+                nested = True
+            up = up.parent
+        out.append(Read(node, inside, nested, item))
+    return out
+
+
+def read_columns(select: exp.Select, table: exp.Subquery, found: list[Read],
+                 items: list[exp.Expression] | None = None) -> set[str] | None:
+    """The names (upper case) of `table`'s columns that `select` reads outside `table` itself (`found`: reads()),
+    with only `items` of its SELECT list when given; None when that cannot be told (an unqualified column or a `*`
+    in `select`'s own clauses: in a nested query, one names a column of that query's own tables)."""
     alias = table.alias
     if any(j.args.get("using") or j.args.get("method") for j in select.args.get("joins") or []):
         return None  # USING (col) and NATURAL joins read columns by bare name
+    kept = None if items is None else {id(e) for e in items}
     read: set[str] = set()
-    parts = [*(select.expressions if items is None else items),
-             *(v for k, v in select.args.items() if k != "expressions")]
-    for node, nested in _walk(parts, table):
-        if isinstance(node, exp.Star) and not nested:
+    for r in found:
+        if r.inside == id(table) or (kept is not None and r.item is not None and r.item not in kept):
+            continue
+        node = r.column
+        if isinstance(node, exp.Star):
+            if not r.nested and r.inside is None:
+                return None
+            continue
+        if not node.table:
+            if r.nested or r.inside is not None:
+                continue
             return None
-        if isinstance(node, exp.Column):
-            if not node.table:
-                if nested:
-                    continue
+        if node.table == alias:
+            if isinstance(node.this, exp.Star):
                 return None
-            if isinstance(node.this, exp.Star) and node.table == alias:
-                return None
-            if node.table == alias:
-                read.add(node.name.upper())
+            read.add(node.name.upper())
     return read
-
-
-def _walk(parts: list, skip: exp.Expression):
-    """(node, whether it is inside a nested query) for every node in `parts`, `skip`'s subtree excepted."""
-    stack: list[tuple[object, bool]] = [(p, False) for p in parts]
-    while stack:
-        node, nested = stack.pop()
-        if isinstance(node, list):
-            stack.extend((n, nested) for n in node)
-            continue
-        if node is skip or not isinstance(node, exp.Expression):
-            continue
-        yield node, nested
-        inner = nested or isinstance(node, exp.Query)
-        for value in node.args.values():
-            if isinstance(value, (list, exp.Expression)):
-                stack.append((value, inner))
 
 
 # Clauses that may name a SELECT item by alias or position (ORDER BY 1), or that make each item matter (DISTINCT).
@@ -93,6 +113,9 @@ _NAMING = ("distinct", "group", "having", "qualify", "order", "windows")
 def droppable(table: exp.Subquery) -> bool:
     """Whether items of the derived table's SELECT list may be dropped at all."""
     inner = table.this
+    alias = table.args.get("alias")
+    if alias is not None and alias.columns:  # `AS f(a, b)` names the items by position
+        return False
     return not table.meta.get(KEEP_ITEMS) and not any(inner.args.get(k) for k in _NAMING) and not any(isinstance(e, exp.Star) or (
         isinstance(e, exp.Column) and isinstance(e.this, exp.Star)) for e in inner.expressions)
 
@@ -109,13 +132,22 @@ def narrow(table: exp.Subquery, read: set[str]) -> bool:
     return True
 
 
-def prune(select: exp.Select) -> None:
-    """Drop, in place, the items of `select`'s derived tables (and theirs, recursively) that nothing reads."""
+def prune(query: exp.Expression) -> None:
+    """Drop, in place, the items of the query's derived tables (and theirs, recursively) that nothing reads."""
+    if isinstance(query, exp.SetOperation):  # each branch's own derived tables (a branch's items are positional)
+        prune(query.this)
+        prune(query.expression)
+        return
+    if not isinstance(query, exp.Select):
+        return
+    select = query
+    found: list[Read] | None = None
     for table in derived_tables(select):
         if table.meta.get(KEEP_ITEMS):
             continue
         if droppable(table):
-            read = read_columns(select, table)
+            found = reads(select) if found is None else found
+            read = read_columns(select, table, found)
             if read is not None:
                 narrow(table, read)
         prune(table.this)

@@ -30,6 +30,7 @@ from sqlglot.schema import MappingSchema
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import Catalog, CatalogObject
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize, quote
+from snowsim.emulator.pruning import prune
 from snowsim.emulator.session import Session
 from snowsim.emulator.sqlfuncs import fast_copy
 from snowsim.emulator.storage import current_view, history_table
@@ -100,6 +101,9 @@ class Translator:
         self.insert_only: list[tuple[str, str, str, str, str]] = []  # see Translation.insert_only
         self._referenced: list[ObjectName] = []
         self.uses_clock = False
+        # Drop the derived tables' unread columns (pruning.py): for hot plans only (Connection.run re-plans a
+        # statement on its second run), so that a statement seen once is not translated slower.
+        self.prune = False
 
     # ---- names -------------------------------------------------------------------------------------------
     def qualify_name(self, parts: list[str], kind: str = "Object") -> ObjectName:
@@ -150,8 +154,9 @@ class Translator:
             binders=list(self.binders), insert_only=tuple(dict.fromkeys(self.insert_only)),
         )
 
-    def query(self, tree: exp.Expression, name_outputs: bool = True) -> exp.Expression:
-        """Translate a query (SELECT / set operation / VALUES) in place and return it."""
+    def query(self, tree: exp.Expression, name_outputs: bool = True, pruned: bool = True) -> exp.Expression:
+        """Translate a query (SELECT / set operation / VALUES) in place and return it; `pruned`: without the
+        derived tables' columns it does not read, when self.prune (a caller that adds or drops items prunes after)."""
         if name_outputs:
             _name_projections(tree)
         # one walk finds what the next steps need (each walk of a MERGE's tree costs ~0.05 ms)
@@ -162,7 +167,10 @@ class Translator:
         schema = self._resolve_tables(found[exp.CTE], found[exp.Table])
         tree = self._qualify(tree, schema)
         # qualify copies session variables ($name) at most (alias expansion), it never makes one
-        return self._physical(self.rewrite(tree, absent=() if found[exp.Parameter] else (exp.Parameter,)))
+        tree = self._physical(self.rewrite(tree, absent=() if found[exp.Parameter] else (exp.Parameter,)))
+        if pruned and self.prune:
+            prune(tree)
+        return tree
 
     def expression(self, node: exp.Expression, sources: dict[str, ObjectName] | None = None) -> exp.Expression:
         """Translate a scalar expression that refers to the given sources (alias -> object), e.g. a MERGE SET value."""

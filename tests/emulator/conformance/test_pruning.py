@@ -75,7 +75,8 @@ def _setup(cur):
     cur.execute("create table src (id int, name string, note string, unused string)")
 
 
-def test_the_insert_only_statement_reads_the_targets_key_and_row_id_only(cur, recorder):
+def test_the_insert_only_statement_reads_the_targets_key_and_row_id_only(conn, cur, recorder):
+    conn.hot_after = 0
     _setup(cur)
     cur.execute("insert into src values (2, 'b', 'n2', 'u')")
     recorder.sent.clear()
@@ -87,7 +88,8 @@ def test_the_insert_only_statement_reads_the_targets_key_and_row_id_only(cur, re
     assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (2, "b", "n2", None)]
 
 
-def test_the_general_steps_keep_what_an_update_reads(cur, recorder):
+def test_the_general_steps_keep_what_an_update_reads(conn, cur, recorder):
+    conn.hot_after = 0
     _setup(cur)
     cur.execute("insert into src values (1, null, 'z', 'u'), (3, 'c', null, 'u')")
     recorder.sent.clear()
@@ -101,7 +103,8 @@ def test_the_general_steps_keep_what_an_update_reads(cur, recorder):
     assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (3, "c", None, None)]
 
 
-def test_a_merge_deleting_and_inserting_reads_no_target_column_but_the_key(cur, recorder):
+def test_a_merge_deleting_and_inserting_reads_no_target_column_but_the_key(conn, cur, recorder):
+    conn.hot_after = 0
     _setup(cur)
     cur.execute("insert into src values (1, 'a', null, 'u'), (4, 'd', 'n4', 'u')")
     recorder.sent.clear()
@@ -112,3 +115,28 @@ def test_a_merge_deleting_and_inserting_reads_no_target_column_but_the_key(cur, 
     target = ctas[ctas.rindex("FROM (SELECT", 0, ctas.index(') AS "TGT"')):ctas.index(') AS "TGT"')]
     assert '"EXTRA"' not in target and '"NOTE"' not in target
     assert cur.execute("select * from tgt order by id").fetchall() == [(4, "d", None, None)]
+
+
+def test_a_table_alias_with_column_names_keeps_every_item():
+    sql = 'SELECT "f"."b" FROM (SELECT x, y FROM t) AS f(a, b)'
+    assert _pruned(sql) == sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb")
+
+
+def test_each_branch_of_a_union_is_pruned_on_its_own():
+    out = _pruned('SELECT "d"."a" FROM (SELECT a, b FROM t) AS d UNION ALL SELECT "e"."c" FROM (SELECT c, d FROM u) AS e')
+    assert out == 'SELECT "d"."a" FROM (SELECT a FROM t) AS d UNION ALL SELECT "e"."c" FROM (SELECT c FROM u) AS e'
+
+
+def test_a_statement_is_pruned_from_its_second_run_on(cur, recorder):
+    """A statement seen once is translated as fast as it can be; one that repeats is planned again, pruned."""
+    cur.execute("create table t (a int, b string, c string)")
+    cur.execute("insert into t values (1, 'x', 'y'), (2, 'z', 'y')")
+    sql = "select d.a from (select a, b, c, upper(c) as u from t) d where d.b = 'x'"
+    recorder.sent.clear()
+    assert cur.execute(sql).fetchall() == [(1,)]
+    assert cur.execute(sql).fetchall() == [(1,)]
+    assert cur.execute(sql).fetchall() == [(1,)]
+    first, second, third = recorder.sent
+    assert '"T"."C" AS "C"' in first
+    assert '"T"."C" AS "C"' not in second and second == third  # a plain column nothing reads: left out
+    assert "UPPER(" in second  # a function call is kept whether read or not (only plain items are dropped)
