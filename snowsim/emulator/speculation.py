@@ -4,7 +4,8 @@ DuckDB binds a macro's whole body, every branch, on every statement (macros.py):
 per column and PARSE_JSON ~0.6 ms, although nearly every value takes the first branch (an ISO timestamp string, a JSON
 object). So a statement first runs with cheap stand-ins that compute that common case exactly and raise SLOW_PATH on any
 other non-NULL value; the connection then rolls the statement back and reruns it with the full macros, and keeps that plan
-on the full macros from then on (Connection.run). The stand-ins never decide a value differently: wherever one returns,
+on the full macros from then on (Connection.run). VARIANT -> NUMBER speculates as a plain CAST instead (see
+_plain_number_casts): a DuckDB ConversionException while speculating is a slow path too. The stand-ins never decide a value differently: wherever one returns,
 the full macro returns the same value of the same type (tests/emulator/conformance/test_speculation.py checks it on
 generated values). Statements whose values are unusual pay one wasted attempt per plan, never a wrong answer.
 """
