@@ -204,8 +204,6 @@ class Connection:
             return cached
         self.statement_text = sql
         built = plan(self, sql, hot=self.hot_after == 0)
-        if self.hot_after == 0 and hasattr(built, "hot"):
-            built.hot = True
         if getattr(built, "cacheable", True) and not hasattr(built, "fn"):
             self._plans[key] = built
             if len(self._plans) > _CACHE_SIZE:
@@ -248,7 +246,6 @@ class Connection:
         except Exception:  # noqa: BLE001 - it planned before: keep that plan rather than fail a statement that ran
             p.hot = True
             return p
-        hot.hot = True
         for state in _RUN_STATE:  # what the runs so far learnt carries over
             if hasattr(p, state) and hasattr(hot, state):
                 setattr(hot, state, getattr(p, state))

@@ -22,7 +22,7 @@ from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
 from snowsim.emulator.packing import pack
-from snowsim.emulator.pruning import derived_tables, droppable, narrow, prune, read_columns, reads
+from snowsim.emulator.pruning import derived_tables, droppable, narrow, read_columns, reads
 from snowsim.emulator.results import Result
 from snowsim.emulator.run_texts import rows_ended, texts
 from snowsim.emulator.sqlfuncs import NULL, UNKNOWN, fast_copy, kind
@@ -431,9 +431,7 @@ def plan_update(tr: Translator, tree: exp.Update) -> DmlPlan:
     extra = [from_.this] if from_ is not None else []
     select = _rid_select(tr, target, projections, extra, tree.args.get("where") and tree.args["where"].this,
                          joins=list(tree.args.get("joins") or []))
-    query = _add_rid(tr.query(select, name_outputs=False, pruned=False), alias, born=True)
-    if tr.prune:
-        prune(query)  # after the row id is read
+    query = tr.pruned(_add_rid(tr.query(select, name_outputs=False, pruned=False), alias, born=True))  # after the row id is read
     hist = history_table(obj.name)
     multi = from_ is not None
     update_kinds = _kinds(query)
@@ -496,9 +494,7 @@ def plan_delete(tr: Translator, tree: exp.Delete) -> DmlPlan:
     using = list(tree.args.get("using") or [])
     select = _rid_select(tr, target, [exp.alias_(exp.true(), "__x", quoted=True)], using,
                          tree.args.get("where") and tree.args["where"].this)
-    query = _add_rid(tr.query(select, name_outputs=False, pruned=False), alias)
-    if tr.prune:
-        prune(query)  # after the row id is read
+    query = tr.pruned(_add_rid(tr.query(select, name_outputs=False, pruned=False), alias))  # after the row id is read
     hist = history_table(obj.name)
     steps = [
         f"CREATE OR REPLACE TEMP TABLE {TEMP} AS SELECT DISTINCT __trid FROM ({_duck_sql(query)})",
@@ -736,7 +732,7 @@ def plan_merge(tr: Translator, tree: exp.Merge) -> DmlPlan:
             or e.find(exp.Placeholder, exp.Parameter) is not None for e in query.expressions]
     narrowed = None
     if tr.prune:  # the target's and the source's columns nothing reads (pruning.py)
-        prune(query)
+        tr.pruned(query)
         narrowed = _narrowed_target(query, t_alias, [e for e, keep in zip(query.expressions, lean, strict=True) if keep])
     around, pieces = _split_select(query)
     joined = around.replace(_PROJECTION, ", ".join(pieces), 1)

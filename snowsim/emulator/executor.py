@@ -87,7 +87,13 @@ def plan(conn: Connection, sql: str, hot: bool = False) -> Any:
     for pattern, handler in COMMANDS:
         if pattern.match(sql):
             return CallPlan(lambda c, h=handler: h(c, sql), writes=False)
-    tree = parse(sql)
+    built = _plan(conn, sql, parse(sql), hot)
+    if hot and hasattr(built, "hot"):
+        built.hot = True
+    return built
+
+
+def _plan(conn: Connection, sql: str, tree: exp.Expression, hot: bool) -> Any:
     tr = conn.translator()
     tr.begin(sql)
     tr.prune = hot

@@ -5,10 +5,10 @@ drops the unused ones: a MERGE joining its target's current rows (all 18 columns
 plus METADATA$...) binds ~30 columns it never reads. Removing them from the text is ~0.6 ms of the caves_albert ORDERS
 MERGE (lab, medians of 150 interleaved runs).
 
-Only what cannot change a result is removed: items of a plain SELECT (no DISTINCT, not a set operation, no `*`) whose
-value is a column, a constant or simple arithmetic/logic on them - nothing that counts, numbers, unnests or raises
-(an aggregate, a window, a set-returning or volatile function, `error()`). A derived table whose columns are read
-in a way that cannot be followed (an unqualified column, a `*`) keeps all of them.
+Only what cannot change a result is removed: items of a plain SELECT (no DISTINCT, grouping or ORDER BY, no `*`)
+whose value is a column, a constant, a cast, or AND/OR/NOT/=/<>/IS of them - no function call (an aggregate, a window,
+a set-returning or volatile function, `error()`). A derived table whose columns are read in a way that cannot be
+followed (an unqualified column, a `*`, USING) keeps all of them.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from sqlglot import exp
 KEEP_ITEMS = "snowsim_keep_items"  # meta flag of a derived table whose text must stay as generated
 
 # Expression kinds whose value depends on nothing but the row's own columns, and which never fail on a row.
+# A CAST may fail (text to number), but DuckDB's optimizer drops an unread item before it reaches a row anyway.
 _PURE = (
-    exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ,
-    exp.NEQ, exp.Is, exp.DataType, exp.Var,
+    exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.And, exp.Or, exp.Not,
+    exp.EQ, exp.NEQ, exp.Is, exp.DataType, exp.Var, exp.Cast,
 )  # fmt: skip
-# A CAST may fail (text to number), but only for a value some query reads: an unread one never reaches a row.
-_CASTS = (exp.Cast,)
 _PURE_FUNCTIONS = {"GETVARIABLE"}  # a session variable: one constant per statement
 
 
@@ -34,7 +33,7 @@ def _pure(node: exp.Expression) -> bool:
         if isinstance(sub, exp.Anonymous):
             if str(sub.this).upper() not in _PURE_FUNCTIONS:
                 return False
-        elif not isinstance(sub, _PURE + _CASTS):
+        elif not isinstance(sub, _PURE):
             return False
     return True
 
@@ -116,8 +115,9 @@ def droppable(table: exp.Subquery) -> bool:
     alias = table.args.get("alias")
     if alias is not None and alias.columns:  # `AS f(a, b)` names the items by position
         return False
-    return not table.meta.get(KEEP_ITEMS) and not any(inner.args.get(k) for k in _NAMING) and not any(isinstance(e, exp.Star) or (
-        isinstance(e, exp.Column) and isinstance(e.this, exp.Star)) for e in inner.expressions)
+    if table.meta.get(KEEP_ITEMS) or any(inner.args.get(k) for k in _NAMING):
+        return False
+    return not any(isinstance(e, exp.Star) or isinstance(e.this, exp.Star) for e in inner.expressions)
 
 
 def narrow(table: exp.Subquery, read: set[str]) -> bool:
@@ -144,7 +144,7 @@ def prune(query: exp.Expression) -> None:
     found: list[Read] | None = None
     for table in derived_tables(select):
         if table.meta.get(KEEP_ITEMS):
-            continue
+            continue  # nor the tables inside it
         if droppable(table):
             found = reads(select) if found is None else found
             read = read_columns(select, table, found)

@@ -5,9 +5,10 @@ per column and PARSE_JSON ~0.6 ms, although nearly every value takes the first b
 object). So a statement first runs with cheap stand-ins that compute that common case exactly and raise SLOW_PATH on any
 other non-NULL value; the connection then rolls the statement back and reruns it with the full macros, and keeps that plan
 on the full macros from then on (Connection.run). VARIANT -> NUMBER speculates as a plain CAST instead (see
-_plain_number_casts): a DuckDB ConversionException while speculating is a slow path too. The stand-ins never decide a value differently: wherever one returns,
-the full macro returns the same value of the same type (tests/emulator/conformance/test_speculation.py checks it on
-generated values). Statements whose values are unusual pay one wasted attempt per plan, never a wrong answer.
+_plain_number_casts): a DuckDB ConversionException while speculating is a slow path too. The stand-ins never decide a
+value differently: wherever one returns, the full macro returns the same value of the same type
+(tests/emulator/conformance/test_speculation.py checks it on generated values). Statements whose values are unusual pay
+one wasted attempt per plan, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def is_slow_path(exc: BaseException) -> bool:
 _NUMBER_HEAD = "COALESCE(TRY_CAST(TRIM("
 _REST = "SF_VARIANT_NUMBER_REST("  # compared with the upper-cased text
 _TEXT_OF = " ->> '$')"
+_DEPTH = {"(": 1, ")": -1}
 
 
 def _masked(sql: str) -> str:
@@ -101,7 +103,7 @@ def _masked(sql: str) -> str:
 def _closing(mask: str, open_at: int) -> int:
     depth = 0
     for i in range(open_at, len(mask)):
-        depth += {"(": 1, ")": -1}.get(mask[i], 0)
+        depth += _DEPTH.get(mask[i], 0)
         if depth == 0:
             return i
     return -1
@@ -111,7 +113,7 @@ def _split_as(sql: str, mask: str) -> tuple[str, str] | None:
     # "<value> AS <type>" at the top level of a CAST's parentheses
     depth, at = 0, -1
     for i, ch in enumerate(mask):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
+        depth += _DEPTH.get(ch, 0)
         if depth == 0 and mask.startswith(" AS ", i):
             at = i
     return (sql[:at], sql[at + 4:]) if at > 0 else None

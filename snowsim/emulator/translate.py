@@ -168,7 +168,11 @@ class Translator:
         tree = self._qualify(tree, schema)
         # qualify copies session variables ($name) at most (alias expansion), it never makes one
         tree = self._physical(self.rewrite(tree, absent=() if found[exp.Parameter] else (exp.Parameter,)))
-        if pruned and self.prune:
+        return self.pruned(tree) if pruned else tree
+
+    def pruned(self, tree: exp.Expression) -> exp.Expression:
+        """The translated tree without its derived tables' unread columns, for a hot plan (pruning.py)."""
+        if self.prune:
             prune(tree)
         return tree
 

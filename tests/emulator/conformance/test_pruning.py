@@ -69,51 +69,52 @@ MERGE = ("merge into tgt using (select * from src) s on tgt.id = s.id "
          "when not matched then insert (id, name, note) values (s.id, s.name, s.note)")
 
 
-def _setup(cur):
+def _setup(conn, cur):
+    conn.hot_after = 0  # every plan built hot: the first run sends pruned SQL
     cur.execute("create table tgt (id int, name string, note string, extra string)")
     cur.execute("insert into tgt values (1, 'a', 'n1', 'x')")
     cur.execute("create table src (id int, name string, note string, unused string)")
 
 
+def _target(sent: str) -> str:
+    """The text of the MERGE target's relation in a statement sent to DuckDB."""
+    end = sent.index(') AS "TGT"')
+    return sent[sent.rindex("FROM (SELECT", 0, end):end]
+
+
 def test_the_insert_only_statement_reads_the_targets_key_and_row_id_only(conn, cur, recorder):
-    conn.hot_after = 0
-    _setup(cur)
+    _setup(conn, cur)
     cur.execute("insert into src values (2, 'b', 'n2', 'u')")
     recorder.sent.clear()
     assert cur.execute(MERGE).fetchall() == [(1, 0)]
     [step] = [s for s in recorder.sent if "INSERT_ONLY_MISSED" in s]
-    target = step[step.rindex("FROM (SELECT", 0, step.index(') AS "TGT"')):step.index(') AS "TGT"')]
-    assert target.startswith('FROM (SELECT "ID", __rid FROM')  # not NAME, NOTE, EXTRA, __tborn
+    assert _target(step).startswith('FROM (SELECT "ID", __rid FROM')  # not NAME, NOTE, EXTRA, __tborn
     assert '"UNUSED"' not in step
     assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (2, "b", "n2", None)]
 
 
 def test_the_general_steps_keep_what_an_update_reads(conn, cur, recorder):
-    conn.hot_after = 0
-    _setup(cur)
+    _setup(conn, cur)
     cur.execute("insert into src values (1, null, 'z', 'u'), (3, 'c', null, 'u')")
     recorder.sent.clear()
     assert cur.execute(MERGE).fetchall() == [(1, 1)]
     [ctas] = [s for s in recorder.sent if s.startswith("CREATE OR REPLACE TEMP TABLE __snowsim_dml")]
     # the updated row's new version copies the columns the update leaves (NOTE, EXTRA) from the target
-    target = ctas[ctas.rindex("FROM (SELECT", 0, ctas.index(') AS "TGT"')):ctas.index(') AS "TGT"')]
-    assert all(c in target for c in ('"NAME"', '"NOTE"', '"EXTRA"', "__tborn"))
+    assert all(c in _target(ctas) for c in ('"NAME"', '"NOTE"', '"EXTRA"', "__tborn"))
     assert '"UNUSED"' not in ctas
     # the update kept the target's name (coalesce read it), the insert took the source's values
     assert cur.execute("select * from tgt order by id").fetchall() == [(1, "a", "n1", "x"), (3, "c", None, None)]
 
 
 def test_a_merge_deleting_and_inserting_reads_no_target_column_but_the_key(conn, cur, recorder):
-    conn.hot_after = 0
-    _setup(cur)
+    _setup(conn, cur)
     cur.execute("insert into src values (1, 'a', null, 'u'), (4, 'd', 'n4', 'u')")
     recorder.sent.clear()
     merge = ("merge into tgt using src s on tgt.id = s.id when matched then delete "
              "when not matched then insert (id, name) values (s.id, s.name)")
     assert cur.execute(merge).fetchall() == [(1, 1)]
     [ctas] = [s for s in recorder.sent if s.startswith("CREATE OR REPLACE TEMP TABLE __snowsim_dml")]
-    target = ctas[ctas.rindex("FROM (SELECT", 0, ctas.index(') AS "TGT"')):ctas.index(') AS "TGT"')]
-    assert '"EXTRA"' not in target and '"NOTE"' not in target
+    assert '"EXTRA"' not in _target(ctas) and '"NOTE"' not in _target(ctas)
     assert cur.execute("select * from tgt order by id").fetchall() == [(4, "d", None, None)]
 
 
