@@ -30,6 +30,7 @@ from sqlglot.schema import MappingSchema
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import Catalog, CatalogObject
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize, quote
+from snowsim.emulator.in_lists import expand_in_lists
 from snowsim.emulator.pruning import prune
 from snowsim.emulator.session import Session
 from snowsim.emulator.sqlfuncs import fast_copy
@@ -171,9 +172,11 @@ class Translator:
         return self.pruned(tree) if pruned else tree
 
     def pruned(self, tree: exp.Expression) -> exp.Expression:
-        """The translated tree without its derived tables' unread columns, for a hot plan (pruning.py)."""
+        """The translated tree made cheaper for DuckDB to plan, for a hot plan: without its derived tables' unread
+        columns (pruning.py), short IN lists as comparisons (in_lists.py)."""
         if self.prune:
             prune(tree)
+            expand_in_lists(tree)
         return tree
 
     def expression(self, node: exp.Expression, sources: dict[str, ObjectName] | None = None) -> exp.Expression:
