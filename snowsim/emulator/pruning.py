@@ -28,7 +28,8 @@ _PURE = (
 _PURE_FUNCTIONS = {"GETVARIABLE"}  # a session variable: one constant per statement
 
 
-def _pure(node: exp.Expression) -> bool:
+def pure(node: exp.Expression) -> bool:
+    """Whether the expression is plain: columns, constants, casts and comparisons, no call but getvariable()."""
     for sub in node.walk():
         if isinstance(sub, exp.Anonymous):
             if str(sub.this).upper() not in _PURE_FUNCTIONS:
@@ -123,7 +124,7 @@ def droppable(table: exp.Subquery) -> bool:
 def narrow(table: exp.Subquery, read: set[str]) -> bool:
     """Drop the table's pure items that are not read (one is always kept); whether any was dropped."""
     inner = table.this
-    kept = [e for e in inner.expressions if e.alias_or_name.upper() in read or not _pure(e)]
+    kept = [e for e in inner.expressions if e.alias_or_name.upper() in read or not pure(e)]
     if not kept:
         kept = inner.expressions[:1]
     if len(kept) == len(inner.expressions):

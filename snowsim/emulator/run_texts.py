@@ -7,6 +7,7 @@ Two choices, both exact and both cheaper than the general text:
   and crash recovery only clear __vto. A rolled-back statement leaves it too high, which costs the cheaper text, never
   a wrong delta. A table not seen yet (a database reopened with path=) is read once.
 - the conversion macros' stand-ins while the connection speculates (speculation.py).
+A hot plan's chosen text then has its plain derived tables merged into their readers (flattening.py).
 (A module of its own: executor and dml cannot import streams, whose import of stream_ddl imports executor.)
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from snowsim.emulator.flattening import flattened
 from snowsim.emulator.speculation import fast_sql
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ def texts(conn: Connection, translation: Translation, values: dict[str, str], sq
         sqls = [_insert_only_sql(sql, variants) for sql in sqls]
     if conn.fast_macros:
         sqls = [fast_sql(sql) for sql in sqls]
+    if translation.flatten:
+        sqls = [flattened(sql) for sql in sqls]
     return sqls
 
 

@@ -69,6 +69,7 @@ class Translation:
     # Standard streams on tables, each as (its lo variable, the table's id, its history table, the delta's text as the
     # statement's SQL holds it, a cheaper text exact while no row version of the table ended after lo): see streams.py
     insert_only: tuple[tuple[str, str, str, str, str], ...] = ()
+    flatten: bool = False  # a hot plan's: its final texts get their plain derived tables merged (flattening.py)
 
 
 def parse(sql: str) -> exp.Expression:
@@ -152,7 +153,7 @@ class Translator:
         """Generate DuckDB SQL for a translated tree."""
         return Translation(
             _duck_sql(tree), list(dict.fromkeys(self._streams)), self.uses_clock, self._referenced,
-            binders=list(self.binders), insert_only=tuple(dict.fromkeys(self.insert_only)),
+            binders=list(self.binders), insert_only=tuple(dict.fromkeys(self.insert_only)), flatten=self.prune,
         )
 
     def query(self, tree: exp.Expression, name_outputs: bool = True, pruned: bool = True) -> exp.Expression:
