@@ -10,18 +10,22 @@ from typing import Any
 
 import duckdb
 import snowflake.connector
+from snowflake.connector.constants import QueryStatus
 from sqlglot import exp
 
 from snowsim.emulator import errors, extensions, session_commands, streams  # noqa: F401  (they register handlers)
+from snowsim.emulator.background import TEMP_PREFIX, Background, Submitted
 from snowsim.emulator.catalog import Catalog
 from snowsim.emulator.clock import Clock, SystemClock
 from snowsim.emulator.cursor import Cursor
 from snowsim.emulator.dml import is_insert_only_miss
-from snowsim.emulator.executor import plan
+from snowsim.emulator.executor import QueryPlan, plan
 from snowsim.emulator.identifiers import normalize
 from snowsim.emulator.macros import install_macros
+from snowsim.emulator.packing import pack
 from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
+from snowsim.emulator.run_texts import texts
 from snowsim.emulator.session import Session
 from snowsim.emulator.speculation import is_slow_path
 from snowsim.emulator.splitter import split_statements
@@ -31,6 +35,7 @@ from snowsim.emulator.translate import Translation, Translator
 from snowsim.emulator.variables import SET_VARIABLE, bind_sql  # noqa: F401  (bind_sql re-exported)
 
 _CACHE_SIZE = 2048
+_ASYNC_KEPT = 4096  # results of execute_async() queries kept for get_results_from_sfqid()
 # A plan run this many times more is built again with pruned SQL (pruning.py): ~0.4 ms more to translate a 30-line
 # MERGE, ~0.2-0.6 ms less for DuckDB on each of its runs, so only statements that repeat (tasks, pollers) pay it.
 HOT_AFTER = 1
@@ -89,6 +94,8 @@ class Connection:
                 self.execute_string(f"CREATE SCHEMA {database}.{schema}")
             self.session.use(db, sch if self.catalog.schema(db, sch) else None)
         self.scheduler = None  # set by snowsim.emulator.tasks when tasks are used
+        self.background: Background | None = None  # execute_async's worker, started by the first background query
+        self.async_results: OrderedDict[str, Any] = OrderedDict()  # sfqid -> Submitted | Result | error (cursor.py)
         for hook in extensions.CONNECT_HOOKS:
             hook(self)
 
@@ -132,6 +139,8 @@ class Connection:
             return
         if self.txns.current is not None:
             self.txns.rollback()
+        if self.background is not None:
+            self.background.close()
         self.txns.flush()
         self.duck.close()
         self._closed = True
@@ -214,18 +223,10 @@ class Connection:
         """Plan and run one statement inside the right transaction scope; `query_id` may be a query number."""
         if self._closed:
             self._check_open()
-        self.statement_text = sql
-        # plan_for's cache hit, inline: this is the per-statement path of every cached statement
-        session = self.session
-        key = (sql, session.database, session.schema, session.generation, self.catalog.version)
-        p = self._plans.get(key)
-        if p is None:
-            p = self.plan_for(sql)
-        else:
-            self._plans.move_to_end(key)
-            if getattr(p, "hot", True) is False:
-                p = self._heated(key, p)
-        if p.writes and self.txns.current is None and not session.flag("AUTOCOMMIT"):
+        return self._execute(self._plan_to_run(sql), params, query_id)
+
+    def _execute(self, p: Any, params: list[Any], query_id: int | str) -> Result:
+        if p.writes and self.txns.current is None and not self.session.flag("AUTOCOMMIT"):
             self.txns.begin()
         try:
             return self._run_speculating(p, params, query_id)
@@ -235,6 +236,84 @@ class Connection:
             if not is_insert_only_miss(exc):
                 raise
         return self._run_speculating(p, params, query_id)
+
+    # ---- execute_async (cursor.py, background.py) ---------------------------------------------------------
+    def remember_async(self, sfqid: str, outcome: Any, command: str) -> None:
+        """Keep a started query's outcome (Submitted, Result or error) for its status and results."""
+        self.async_results[sfqid] = (outcome, command)
+        while len(self.async_results) > _ASYNC_KEPT:
+            self.async_results.popitem(last=False)
+
+    def async_outcome(self, sfqid: str) -> tuple[Result | Exception, str]:
+        """(the Result or the worded error, the statement) of a query started by execute_async(); waits for it."""
+        found = self.async_results.get(sfqid)
+        if found is None:
+            raise errors.ProgrammingError(msg=f"No query {sfqid} was started by this connection (or its result "
+                                              f"is no longer kept: the last {_ASYNC_KEPT:,} are)", sfqid=sfqid)
+        outcome, command = found
+        if isinstance(outcome, Submitted):
+            try:
+                outcome = outcome.result()
+            except duckdb.Error as exc:
+                outcome = errors.translate_duckdb_error(exc, command)
+            self.async_results[sfqid] = (outcome, command)
+        if isinstance(outcome, snowflake.connector.errors.Error):
+            outcome.sfqid, outcome.query = sfqid, command
+        elif isinstance(outcome, duckdb.Error):
+            outcome = errors.translate_duckdb_error(outcome, command)
+            outcome.sfqid, outcome.query = sfqid, command
+        return outcome, command
+
+    def get_query_status(self, sf_qid: str) -> QueryStatus:
+        """RUNNING while a query started by execute_async() runs, then SUCCESS or FAILED_WITH_ERROR."""
+        found = self.async_results.get(sf_qid)
+        if found is None:
+            return QueryStatus.NO_DATA
+        outcome = found[0]
+        if isinstance(outcome, Submitted):
+            if not outcome.future.done():
+                return QueryStatus.RUNNING
+            return QueryStatus.FAILED_WITH_ERROR if outcome.future.exception() else QueryStatus.SUCCESS
+        return QueryStatus.FAILED_WITH_ERROR if isinstance(outcome, Exception) else QueryStatus.SUCCESS
+
+    def get_query_status_throw_if_error(self, sf_qid: str) -> QueryStatus:
+        """get_query_status(), raising the query's error when it failed."""
+        status = self.get_query_status(sf_qid)
+        if self.is_an_error(status):
+            raise self.async_outcome(sf_qid)[0]
+        return status
+
+    is_still_running = staticmethod(snowflake.connector.SnowflakeConnection.is_still_running)
+    is_an_error = staticmethod(snowflake.connector.SnowflakeConnection.is_an_error)
+
+    def _plan_to_run(self, sql: str) -> Any:
+        self.statement_text = sql
+        # plan_for's cache hit, inline: this is the per-statement path of every cached statement
+        session = self.session
+        key = (sql, session.database, session.schema, session.generation, self.catalog.version)
+        p = self._plans.get(key)
+        if p is None:
+            return self.plan_for(sql)
+        self._plans.move_to_end(key)
+        if getattr(p, "hot", True) is False:
+            p = self._heated(key, p)
+        return p
+
+    def run_async(self, sql: str, params: list[Any], query_id: int | str) -> Submitted | Result:
+        """Start a read-only query on the data committed now, in the background (background.py); any other
+        statement runs at once and its Result is returned."""
+        if self._closed:
+            self._check_open()
+        p = self._plan_to_run(sql)
+        if not isinstance(p, QueryPlan) or self.txns.current is not None:
+            return self._execute(p, params, query_id)
+        values = self.run_values(p.translation, literal_only=True)
+        text = None if values is None else bind_sql(texts(self, p.translation, values, [p.translation.sql])[0], values)
+        if text is None or TEMP_PREFIX in text:
+            return self._execute(p, params, query_id)
+        if self.background is None:
+            self.background = Background(self)
+        return self.background.submit(p, *pack(text, params))
 
     def _heated(self, key: tuple, p: Any) -> Any:
         """The plan of a statement run again: re-planned once hot (HOT_AFTER), with the SQL pruned for DuckDB."""
@@ -276,11 +355,13 @@ class Connection:
         with self.txns.statement(p.writes, query_id, single=single):
             return p.run(self, params)
 
-    def run_values(self, translation: Translation, dml: bool = False) -> dict[str, str]:
+    def run_values(self, translation: Translation, dml: bool = False,
+                   literal_only: bool = False) -> dict[str, str] | None:
         """The per-run values a translation reads through getvariable(): the clock, stream bounds, the version.
 
         Binders describe them as `SET VARIABLE name = <literal>`; plans substitute the literals into their cached SQL
-        text (see bind_sql) instead of sending one SET round trip per value.
+        text (see bind_sql) instead of sending one SET round trip per value. `literal_only`: None, and nothing set,
+        when a value is not a literal (it would be set on this connection's DuckDB session only).
         """
         sets = []
         if translation.uses_clock:
@@ -291,6 +372,8 @@ class Connection:
         for binder in translation.binders:  # time travel points, SYSTEM$STREAM_HAS_DATA probes
             sets.extend(binder(self))
         values: dict[str, str] = {}
+        if literal_only and not all(SET_VARIABLE.match(statement) for statement in sets):
+            return None
         for statement in sets:
             m = SET_VARIABLE.match(statement)
             if m:

@@ -56,6 +56,34 @@ class Cursor:
         self._pos = 0
         return self
 
+    def execute_async(self, command: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
+                      **kwargs: Any) -> dict[str, str | None]:
+        """Start a statement and return at once with its query id; get_results_from_sfqid() waits for its result
+        (a read-only query sees the data committed now: background.py)."""
+        conn = self.connection
+        self.query = command
+        self._query_number = number = conn.next_query_number()
+        sfqid = query_id_text(number)
+        sql, ordered = (command, []) if params is None else to_qmark(command, params, conn.paramstyle)
+        try:
+            outcome: Any = conn.run_async(sql, ordered, number)
+        except (sf_errors.Error, duckdb.Error) as exc:
+            outcome = exc  # a failed query: Snowflake reports it when its status or results are asked for
+        conn.remember_async(sfqid, outcome, command)
+        self._result = None
+        return {"queryId": sfqid}
+
+    def get_results_from_sfqid(self, sfqid: str) -> None:
+        """Wait for a query started by execute_async() and make its result this cursor's (its error is raised)."""
+        conn = self.connection
+        outcome, command = conn.async_outcome(sfqid)
+        self.query = command
+        self._result = None
+        if isinstance(outcome, Exception):
+            raise outcome
+        self._result = outcome
+        self._pos = 0
+
     def describe(self, command: str, params: Sequence[Any] | Mapping[str, Any] | None = None,
                  **kwargs: Any) -> list | None:
         """The result metadata of a query, without its rows; None for a statement that returns no result set."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +37,16 @@ class _Pending:
     delivered: datetime
     rank: int | None
     done: bool = False
+
+
+@dataclass(slots=True)
+class _InFlight:
+    """A submitted probe: its time, its statements (tables, rows to wait for), what it read."""
+
+    now: datetime
+    started: list[tuple[list[TableTruth], Callable[[], list]]]
+    probed: set[str]
+    old_tables: set[str]
 
 
 @dataclass(slots=True)
@@ -99,6 +109,7 @@ class LatencyTracker:
         self._misses: dict[str, int] = {}
         self._last_probe: dict[str, datetime] = {}
         self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (see _is_text)
+        self._in_flight: _InFlight | None = None  # a probe submitted and not settled yet
 
     def add(self, events: Sequence[Event], delivered: datetime) -> None:
         """Register events handed to the landing table at `delivered`."""
@@ -123,6 +134,13 @@ class LatencyTracker:
     def probe(self, now: datetime, full: bool = False, tables: Collection[str] | None = None) -> int:
         """Read the final tables written since the last probe (all when `tables` is None); returns how many events
         reached a table. full (on sample ticks) also re-reads long-pending keys, with a backoff per table."""
+        self.submit(now, full, tables)
+        return self.settle()
+
+    def submit(self, now: datetime, full: bool = False, tables: Collection[str] | None = None) -> None:
+        """Start probe(now)'s reads (Target.submit: they see the tables as they are now); settle() matches what
+        they find. A probe still in flight is settled first, so the tracker's state moves exactly as probe()'s."""
+        self.settle()
         oldest = now - self.horizon
         touched = set(self.pending) if tables is None else set(tables) & set(self.pending)
         self._dirty |= touched
@@ -145,9 +163,8 @@ class LatencyTracker:
                 continue
             for start in range(0, len(keys), MAX_KEYS):
                 parts.append((t, keys[start : start + MAX_KEYS]))
-        before = {t: len(v) for t, v in self.reached.items()}
         probed = {t.table for t, _ in parts}
-        reached = 0
+        started = []
         while parts:
             # As few statements as the parameter budget allows (one per tick in a healthy run).
             batch, budget = [], MAX_KEYS
@@ -155,7 +172,17 @@ class LatencyTracker:
                 t, keys = parts.pop(0)
                 batch.append((t, keys))
                 budget -= len(keys)
-            reached += self._probe(batch, now)
+            started.append(self._start(batch))
+        self._in_flight = _InFlight(now, started, probed, old_tables)
+
+    def settle(self) -> int:
+        """Match the rows of the probe in flight, if any; returns how many events reached a table."""
+        flight, self._in_flight = self._in_flight, None
+        if flight is None:
+            return 0
+        now, probed, old_tables = flight.now, flight.probed, flight.old_tables
+        before = {t: len(v) for t, v in self.reached.items()}
+        reached = sum(self._finish(tables, rows, now) for tables, rows in flight.started)
         for table in probed:
             progress = len(self.reached[table]) > before[table]
             self._misses[table] = 0 if progress else self._misses.get(table, 0) + 1
@@ -168,7 +195,7 @@ class LatencyTracker:
             self._old_every[table], self._old_next[table] = every, now + every
         return reached
 
-    def _probe(self, batch: list[tuple[TableTruth, list[str]]], now: datetime) -> int:
+    def _start(self, batch: list[tuple[TableTruth, list[str]]]) -> tuple[list[TableTruth], Callable[[], list]]:
         selects, params, tables = [], [], []
         for t, keys in batch:
             # Pad the key list to a bucket size so that the statement text repeats and the target's plan cache
@@ -188,8 +215,11 @@ class LatencyTracker:
             )
             params.extend(keys)
             tables.append(t)
+        return tables, self.target.submit(" UNION ALL ".join(selects), params)
+
+    def _finish(self, tables: list[TableTruth], fetch: Callable[[], list], now: datetime) -> int:
         try:
-            rows = self.target.query(" UNION ALL ".join(selects), params)
+            rows = fetch()
         except DBError as exc:
             # Find the table that cannot be read, and carry on without it.
             for t in tables:
@@ -236,6 +266,9 @@ class LatencyTracker:
                 rank = STATUS_RANK.get(status)
             keep = []
             for p in waiting:
+                if p.delivered > now:  # delivered after the probe was sent (probe in flight meanwhile): not seen
+                    keep.append(p)
+                    continue
                 ok = (t.event_time_column is None or (etc is not None and _naive(etc) >= p.event_time)) and (
                     t.event_time_column is not None or p.rank is None or rank is None or rank >= p.rank
                 )

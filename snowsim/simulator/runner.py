@@ -265,6 +265,7 @@ class _Run:
             self._setup(end)
             with gc_frozen():
                 self._loop(start, end, finish)
+                self.tracker.settle()
                 with self.phase("checks"):
                     results = self._checks(checks, finish)
         finally:
@@ -375,7 +376,8 @@ class _Run:
             if tables is None or tables or sample_due:
                 self._ran = set()
                 with self.phase("latency"):
-                    self.tracker.probe(now, full=sample_due, tables=tables)
+                    # read while the next tick's deliveries and tasks run (settled before the next probe)
+                    self.tracker.submit(now, full=sample_due, tables=tables)
             if sample_due:
                 while next_sample <= now:
                     next_sample += self.sample_every
@@ -460,6 +462,7 @@ class _Run:
                     self.moments.append(moment)
                     self._notify("on_moment", moment)
             self._changed = False
+            self.tracker.settle()  # this tick's probe ran meanwhile
             p50, p95 = self.tracker.window(now)
         sample = TickSample(
             at=now,

@@ -98,6 +98,23 @@ class Target(ABC):
         """Run one query and fetch every row."""
         return self.execute(sql, params).fetchall()
 
+    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Callable[[], list[tuple]]:
+        """Start a read-only query; the function returned waits for its rows (and raises its error).
+
+        Run at once here: a live account could only promise that an asynchronous query reads the data of some moment
+        after it was sent, and the runner's reads must see the tick they were sent at (the emulator overlaps them).
+        """
+        try:
+            rows = self.query(sql, params)
+        except DBError as exc:
+            failed = exc
+
+            def fail() -> list[tuple]:
+                raise failed
+
+            return fail
+        return lambda: rows
+
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run one query; rows as dicts keyed by the column names Snowflake reports (UPPERCASE when unquoted)."""
         cur = self.execute(sql, params)
@@ -150,6 +167,21 @@ class EmulatorTarget(Target):
     def now(self) -> datetime:
         """The virtual clock."""
         return self._clock.now()
+
+    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Callable[[], list[tuple]]:
+        """The connector's execute_async(): the emulator reads the data committed at submission, in a worker thread,
+        while the runner goes on (snowsim/emulator/background.py); get_results_from_sfqid() waits for it."""
+        start = getattr(self.conn, "run_async", None)
+        if start is None:  # a connect= factory returning something else than an emulator connection
+            return super().submit(sql, params)
+        cur = self.conn.cursor()
+        query_id = cur.execute_async(sql, params)["queryId"]
+
+        def rows() -> list[tuple]:
+            cur.get_results_from_sfqid(query_id)
+            return cur.fetchall()
+
+        return rows
 
 
 TARGETS = ("emulator", "snowflake")

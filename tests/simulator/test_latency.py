@@ -110,3 +110,24 @@ def test_an_event_time_column_decides_over_the_status(target):
     tracker.add([_event(0, "ORDER_PAID", "K0"), _event(1, "ORDER_PAID", "K1")], T0)
     tracker.probe(T0 + timedelta(minutes=1))
     assert _reached(tracker, "S.INV") == {"e0"}
+
+
+def test_a_submitted_probe_sees_the_table_as_it_was_and_leaves_later_events_pending(target):
+    """submit() reads while the runner goes on (the emulator's execute_async); settle() matches what it read then:
+    a row written meanwhile is not seen, and an event delivered meanwhile is not matched by the earlier read."""
+    target.execute("CREATE TABLE S.O (K VARCHAR, ST VARCHAR)")
+    target.execute("INSERT INTO S.O SELECT 'K0', 'CREATED'")
+    tracker = LatencyTracker(target, [_truth("S.O", ["K0", "K1"])])
+    tracker.add([_event(0, "ORDER_CREATED", "K0"), _event(1, "ORDER_CREATED", "K1")], T0)
+    probe_at = T0 + timedelta(minutes=1)
+    tracker.submit(probe_at)
+    target.execute("INSERT INTO S.O SELECT 'K1', 'CREATED'")  # after the probe started
+    target.execute("UPDATE S.O SET ST = 'PAID' WHERE K = 'K0'")
+    # delivered after it too: a redelivered ORDER_CREATED, which the row the probe read (CREATED) would satisfy
+    tracker.add([_event(2, "ORDER_CREATED", "K0")], probe_at + timedelta(seconds=30))
+    assert tracker.settle() == 1
+    assert _reached(tracker, "S.O") == {"e0"}  # not e1 (its row came later), not e2 (delivered later)
+    assert [r.seen for r in tracker.reached["S.O"]] == [probe_at]
+    assert tracker.settle() == 0  # nothing in flight
+    tracker.probe(probe_at + timedelta(minutes=1))  # the next probe finds both
+    assert _reached(tracker, "S.O") == {"e0", "e1", "e2"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from snowsim.simulator.events import Event
 from snowsim.simulator.ingestion import consumer_batches
 from snowsim.simulator.pipeline import load_pipeline
 from snowsim.simulator.scenario import load_scenario
+from snowsim.simulator.targets import EmulatorTarget, Target
 
 T0 = datetime(2026, 1, 5, 8, 0, 0)
 
@@ -249,3 +251,23 @@ def test_bad_input_raises_before_running_and_maps_to_exit_code_2(call, error):
     with pytest.raises(error) as info:
         call()
     assert exit_code(info.value) == EXIT_CONFIG
+
+
+def test_overlapped_probes_give_the_same_run_as_probes_that_wait():
+    """The emulator target runs latency probes in the background (Target.submit): the result is the one a target
+    answering each probe at once gives, event by event."""
+
+    class Waiting(EmulatorTarget):
+        submit = Target.submit  # the base class's: runs the query at once
+
+    def run(target):
+        result = run_scenario("late_events", target=target, pipeline="caves_albert", duration="1h")
+        data = json.loads(json.dumps(result.to_json(), default=str))
+        for sample in data["samples"]:
+            sample.pop("wall_seconds")
+        data.pop("wall_seconds"), data.pop("timings")
+        return data
+
+    overlapped, waiting = run(EmulatorTarget()), run(Waiting())
+    assert overlapped == waiting
+    assert overlapped["latency"]["PRODUCTION.ORDERS"]["reached"] > 100
