@@ -305,6 +305,9 @@ class Connection:
         if self._closed:
             self._check_open()
         p = self._plan_to_run(sql)
+        query = getattr(p, "query", None)
+        if query is not None and self.txns.current is None:  # e.g. TASK_HISTORY: its work now, the query then
+            p = self._plan_to_run(query(self))
         if not isinstance(p, QueryPlan) or self.txns.current is not None:
             return self._execute(p, params, query_id)
         values = self.run_values(p.translation, literal_only=True)

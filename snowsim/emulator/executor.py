@@ -39,6 +39,21 @@ def command(pattern: str) -> Callable:
     return wrap
 
 
+def query_command(pattern: str) -> Callable:
+    """Register a handler for queries that need work before they are translated: it does that work and returns the
+    query to translate and run instead (e.g. TASK_HISTORY: write out the buffered runs, name the virtual view)."""
+
+    def wrap(fn: Callable[[Connection, str], str]) -> Callable[[Connection, str], str]:
+        def run(conn: Connection, sql: str) -> Result:
+            return conn.plan_for(fn(conn, sql)).run(conn, [])
+
+        run.query = fn  # read by plan(): Connection.run_async runs the returned query in the background
+        COMMANDS.append((re.compile(r"^\s*" + pattern, re.I | re.S), run))
+        return fn
+
+    return wrap
+
+
 @dataclass
 class QueryPlan:
     """A SELECT (or other read-only statement) translated to DuckDB."""
@@ -67,6 +82,7 @@ class CallPlan:
 
     fn: Callable[[Connection], Result]
     writes: bool = False
+    query: Callable[[Connection], str] | None = None  # a query_command's: the query it runs, after its work
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Run the handler."""
@@ -86,7 +102,9 @@ def plan(conn: Connection, sql: str, hot: bool = False) -> Any:
     """Build the plan for one statement; `hot`: for a statement that runs again and again (Connection.run)."""
     for pattern, handler in COMMANDS:
         if pattern.match(sql):
-            return CallPlan(lambda c, h=handler: h(c, sql), writes=False)
+            query = getattr(handler, "query", None)
+            return CallPlan(lambda c, h=handler: h(c, sql), writes=False,
+                            query=None if query is None else (lambda c, q=query: q(c, sql)))
     built = _plan(conn, sql, parse(sql), hot)
     if hot and hasattr(built, "hot"):
         built.hot = True

@@ -295,7 +295,9 @@ class LatencyTracker:
         self.recent = []
         oldest = now - self.horizon
         for recent in self.recent_pending.values():
-            values.extend((now - p.event_time).total_seconds() for p in recent if not p.done and p.delivered >= oldest)
+            # (delivered after `now`: a window computed once the next tick's deliveries are in: runner._finish_sample)
+            values.extend((now - p.event_time).total_seconds() for p in recent
+                          if not p.done and oldest <= p.delivered <= now)
         return percentile(values, 0.5), percentile(values, 0.95)
 
     def table_stats(self, table: str, now: datetime) -> dict[str, Any]:

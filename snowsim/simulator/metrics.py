@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -115,6 +115,7 @@ class TaskWatcher:
         self.stats: dict[str, TaskStats] = {}
         self.failed_runs: list[TaskRun] = []
         self.error: str | None = None
+        self._in_flight: Callable[[], list] | None = None  # a submitted read of TASK_HISTORY
 
     @property
     def runs(self) -> int:
@@ -132,16 +133,28 @@ class TaskWatcher:
 
     def poll(self) -> list[Moment]:
         """Read newly finished runs; returns the moments they make (failures, auto-suspensions, recoveries)."""
+        self.submit()
+        return self.settle()
+
+    def submit(self) -> None:
+        """Start poll()'s read of TASK_HISTORY as it is now (Target.submit); settle() counts what it finds."""
+        # Literals, not bound parameters: table-function arguments are constants to the planner. The range
+        # start is an offset from the target's CURRENT_TIMESTAMP(), so no time zone is involved.
+        back = max(0, int((self.target.now() - self.watermark).total_seconds()) + 1)
+        self._in_flight = self.target.submit(
+            "SELECT SCHEMA_NAME, NAME, STATE, SCHEDULED_TIME, COMPLETED_TIME, ERROR_CODE, ERROR_MESSAGE, "
+            "ATTEMPT_NUMBER FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
+            f"SCHEDULED_TIME_RANGE_START => DATEADD('second', -{back}, CURRENT_TIMESTAMP()), "
+            f"RESULT_LIMIT => 10000)) WHERE DATABASE_NAME = '{self.database}'"
+        )
+
+    def settle(self) -> list[Moment]:
+        """Count the runs the submitted read found (none in flight: nothing); the moments they make."""
+        fetch, self._in_flight = self._in_flight, None
+        if fetch is None:
+            return []
         try:
-            # Literals, not bound parameters: table-function arguments are constants to the planner. The range
-            # start is an offset from the target's CURRENT_TIMESTAMP(), so no time zone is involved.
-            back = max(0, int((self.target.now() - self.watermark).total_seconds()) + 1)
-            rows = self.target.query(
-                "SELECT SCHEMA_NAME, NAME, STATE, SCHEDULED_TIME, COMPLETED_TIME, ERROR_CODE, ERROR_MESSAGE, "
-                "ATTEMPT_NUMBER FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY("
-                f"SCHEDULED_TIME_RANGE_START => DATEADD('second', -{back}, CURRENT_TIMESTAMP()), "
-                f"RESULT_LIMIT => 10000)) WHERE DATABASE_NAME = '{self.database}'"
-            )
+            rows = fetch()
         except DBError as exc:
             self.error = error_text(exc)
             return []

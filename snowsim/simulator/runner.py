@@ -233,6 +233,7 @@ class _Run:
         self._ran: set[str] | None = None  # tasks run since the final tables were last read (None: unknown, read all)
         self._changed = True  # something may have changed any table since the last sample
         self._backlog_at: datetime | None = None
+        self._pending_sample: tuple | None = None  # (at, delivered, rows, backlog) of a sample _finish_sample() completes
 
     # ---- observer plumbing -------------------------------------------------------------------------------------
     def _notify(self, method: str, arg: Any) -> None:
@@ -265,6 +266,7 @@ class _Run:
             self._setup(end)
             with gc_frozen():
                 self._loop(start, end, finish)
+                self._finish_sample()
                 self.tracker.settle()
                 with self.phase("checks"):
                     results = self._checks(checks, finish)
@@ -369,6 +371,8 @@ class _Run:
                 self._handle(at, item)
                 pending = next(timeline, None)
             self._advance(now)
+            with self.phase("sample"):
+                self._finish_sample()  # the last sample's TASK_HISTORY read ran during this tick's work
             sample_due = now >= next_sample or now >= finish
             # Only tasks write the final tables (and deliveries, when the landing table is one of them): read the
             # ones whose writers ran since the last read.
@@ -440,7 +444,10 @@ class _Run:
         self._moment(at, INGESTION_ERROR, text)
 
     def _sample(self, now: datetime) -> None:
+        """Read this tick's metrics; TASK_HISTORY and the latency probe are read in the background and the sample
+        is completed by _finish_sample() at the next tick (or the loop's end), after those reads settled."""
         with self.phase("sample"):
+            self._finish_sample()
             last = self.samples[-1] if self.samples else None
             idle = last is not None and not self._changed
             # Nothing ran and nothing was delivered: the counts cannot have moved. Only staleness can change with
@@ -458,16 +465,25 @@ class _Run:
                     if stream not in before and stream in self.sampler.streams:
                         self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
             if not idle:
-                for moment in self.watcher.poll():
-                    self.moments.append(moment)
-                    self._notify("on_moment", moment)
+                self.watcher.submit()
             self._changed = False
-            self.tracker.settle()  # this tick's probe ran meanwhile
-            p50, p95 = self.tracker.window(now)
+            self._pending_sample = (now, self.delivered, rows, backlog)
+
+    def _finish_sample(self) -> None:
+        """Complete the sample started last (if any) with what its background reads found."""
+        if self._pending_sample is None:
+            return
+        now, delivered, rows, backlog = self._pending_sample
+        self._pending_sample = None
+        for moment in self.watcher.settle():  # (moments are sorted by time at the end of the run)
+            self.moments.append(moment)
+            self._notify("on_moment", moment)
+        self.tracker.settle()  # the sample tick's probe
+        p50, p95 = self.tracker.window(now)
         sample = TickSample(
             at=now,
             events_generated_so_far=bisect.bisect_right(self.event_times, now),
-            events_delivered=self.delivered,
+            events_delivered=delivered,
             rows=rows,
             backlog=backlog,
             task_states=self.watcher.states(),

@@ -20,9 +20,8 @@ import sqlglot
 from sqlglot import exp
 
 from snowsim.emulator import errors
-from snowsim.emulator.executor import command
+from snowsim.emulator.executor import query_command
 from snowsim.emulator.identifiers import normalize
-from snowsim.emulator.results import Result
 from snowsim.emulator.tasks import history
 from snowsim.emulator.translate import VIRTUAL_VIEWS, parse
 
@@ -199,9 +198,10 @@ def rewrite(sql: str, database: str | None, schema: str | None) -> str | None:
     return tree.sql(dialect="snowflake") if changed else None
 
 
-@command(_QUERY_PATTERN)
-def task_table_function_query(conn: Connection, sql: str) -> Result:
-    """A query reading TASK_HISTORY / COMPLETE_TASK_GRAPHS / CURRENT_TASK_GRAPHS."""
+@query_command(_QUERY_PATTERN)
+def task_table_function_query(conn: Connection, sql: str) -> str:
+    """A query reading TASK_HISTORY / COMPLETE_TASK_GRAPHS / CURRENT_TASK_GRAPHS: the buffered runs written out,
+    the query over the virtual views to run."""
     rewritten = rewrite(sql, conn.session.database, conn.session.schema)
     if rewritten is None:
         raise errors.not_supported("this use of a task table function", sql)
@@ -209,5 +209,4 @@ def task_table_function_query(conn: Connection, sql: str) -> Result:
         hook(conn)
     if conn.scheduler is None:  # a scheduler created them with its History (3 statements, ~1 ms, on every poll)
         history.create_tables(conn.duck)
-    plan = conn.plan_for(rewritten)
-    return plan.run(conn, [])
+    return rewritten

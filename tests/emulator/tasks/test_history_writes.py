@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, timedelta
 
 
@@ -97,3 +98,20 @@ def test_a_file_whose_history_tables_have_a_primary_key_still_rewrites_rows(tmp_
                                  "AND table_name = 'task_history'").fetchone() == (1,)
     finally:
         conn.close()
+
+
+def test_a_background_read_of_task_history_sees_the_runs_finished_when_it_started(conn, sql, cur):
+    """execute_async(): the buffered runs are written out before the query starts (background.py); runs after it
+    do not show in its result, and the synchronous read that follows sees them all."""
+    sql("create task r schedule = '1 minute' as select 1", "alter task r resume")
+    conn.advance(minutes=2)
+    query = "select name, state from table(information_schema.task_history()) where state = 'SUCCEEDED'"
+    conn.cursor().execute_async("select 1")  # starts the background worker
+    gate = threading.Event()
+    conn.background._worker.submit(gate.wait)  # hold it while more runs finish
+    sfqid = cur.execute_async(query)["queryId"]
+    conn.advance(minutes=3)
+    gate.set()
+    cur.get_results_from_sfqid(sfqid)
+    assert cur.fetchall() == [("R", "SUCCEEDED")] * 2
+    assert len(sql(query)) == 5
