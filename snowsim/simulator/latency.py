@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from snowsim.simulator.events import Event
 from snowsim.simulator.ingestion import column_types
-from snowsim.simulator.targets import DBError, Target, error_text
+from snowsim.simulator.targets import DBError, Pending, Target, error_text
 from snowsim.simulator.truth import STATUS_RANK, TableTruth, type_rank
 
 MAX_KEYS = 4096  # keys bound in one probe statement
@@ -44,7 +44,7 @@ class _InFlight:
     """A submitted probe: its time, its statements (tables, rows to wait for), what it read."""
 
     now: datetime
-    started: list[tuple[list[TableTruth], Callable[[], list]]]
+    started: list[tuple[list[TableTruth], Pending]]
     probed: set[str]
     old_tables: set[str]
 
@@ -195,7 +195,7 @@ class LatencyTracker:
             self._old_every[table], self._old_next[table] = every, now + every
         return reached
 
-    def _start(self, batch: list[tuple[TableTruth, list[str]]]) -> tuple[list[TableTruth], Callable[[], list]]:
+    def _start(self, batch: list[tuple[TableTruth, list[str]]]) -> tuple[list[TableTruth], Pending]:
         selects, params, tables = [], [], []
         for t, keys in batch:
             # Pad the key list to a bucket size so that the statement text repeats and the target's plan cache
@@ -217,9 +217,9 @@ class LatencyTracker:
             tables.append(t)
         return tables, self.target.submit(" UNION ALL ".join(selects), params)
 
-    def _finish(self, tables: list[TableTruth], fetch: Callable[[], list], now: datetime) -> int:
+    def _finish(self, tables: list[TableTruth], pending: Pending, now: datetime) -> int:
         try:
-            rows = fetch()
+            rows = pending.rows()
         except DBError as exc:
             # Find the table that cannot be read, and carry on without it.
             for t in tables:

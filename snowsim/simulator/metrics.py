@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from snowsim.simulator.results import INFO, TASK_AUTO_SUSPENDED, TASK_FAILED, Moment
-from snowsim.simulator.targets import DBError, Target, error_text
+from snowsim.simulator.targets import DBError, Pending, Target, error_text
 
 FAILED_STATES = ("FAILED", "FAILED_AND_AUTO_SUSPENDED")
 FINISHED_STATES = ("SUCCEEDED", "SKIPPED", "CANCELLED", *FAILED_STATES)
@@ -33,6 +33,8 @@ class Sampler:
         self.tables = list(tables)
         self.streams = list(streams)
         self.unreadable: dict[str, str] = {}  # object -> error (a stale stream, a table that failed to deploy)
+        self._in_flight: tuple[list[str], list[str], Pending] | None = None  # (objects, readable, their counts)
+        self._settled: tuple[dict[str, int], dict[str, int]] | None = None  # (rows, backlog) counted at submission
 
     def rows(self) -> dict[str, int]:
         """Table -> row count."""
@@ -44,10 +46,41 @@ class Sampler:
 
     def rows_and_backlog(self) -> tuple[dict[str, int], dict[str, int]]:
         """rows() and backlog() in one statement when they can share it (a statement less per sample)."""
-        if set(self.tables) & set(self.streams):  # one name for a table and a stream: the counts would collide
-            return self.rows(), self.backlog()
-        counts = self._counts(self.tables + self.streams)
-        return {t: counts[t] for t in self.tables}, {s: counts[s] for s in self.streams}
+        self.submit()
+        return self.settle()
+
+    def submit(self, rows: bool = True) -> None:
+        """Start rows_and_backlog()'s counts (backlog()'s only, without `rows`) on the data as it is now
+        (Target.submit); settle() returns them."""
+        objects = self.tables + self.streams if rows else list(self.streams)
+        self._in_flight, self._settled = None, None
+        if rows and set(self.tables) & set(self.streams):  # one name for a table and a stream: the counts would collide
+            self._settled = self.rows(), self.backlog()
+            return
+        readable = [o for o in objects if o not in self.unreadable]
+        pending = self.target.submit(_counts_sql(readable)) if readable else Pending(lambda: [])
+        if pending.failed:  # an object cannot be read: count them one by one now, while the data is as it was
+            self._settled = self._split(objects, self._counts(objects))
+        else:
+            self._in_flight = (objects, readable, pending)
+
+    def settle(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(rows, backlog) of the counts submitted last (rows is empty when only backlogs were)."""
+        out = self._settled
+        if out is None:
+            objects, readable, pending = self._in_flight
+            try:
+                counts = {name: int(count) for name, count in pending.rows()}
+            except DBError:  # it failed while running (no such case known): one by one, as soon as that is known
+                counts = self._one_by_one(readable)
+            out = self._split(objects, counts)
+        self._in_flight, self._settled = None, None
+        return out
+
+    def _split(self, objects: list[str], counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+        wanted = set(objects)
+        return ({t: counts.get(t, -1) for t in self.tables if t in wanted},
+                {s: counts.get(s, -1) for s in self.streams if s in wanted})
 
     def _counts(self, objects: list[str]) -> dict[str, int]:
         readable = [o for o in objects if o not in self.unreadable]
@@ -56,15 +89,20 @@ class Sampler:
             try:
                 out = {name: int(count) for name, count in self.target.query(_counts_sql(readable))}
             except DBError:
-                # One object spoils the UNION: count them one by one and remember which cannot be read.
-                for name in readable:
-                    try:
-                        out[name] = int(self.target.query(_counts_sql([name]))[0][1])
-                    except DBError as exc:
-                        self.unreadable[name] = error_text(exc)
+                out = self._one_by_one(readable)
         for name in objects:
             out.setdefault(name, -1)
         return {name: out[name] for name in objects}
+
+    def _one_by_one(self, readable: list[str]) -> dict[str, int]:
+        # One object spoils the UNION: count them one by one and remember which cannot be read.
+        out: dict[str, int] = {}
+        for name in readable:
+            try:
+                out[name] = int(self.target.query(_counts_sql([name]))[0][1])
+            except DBError as exc:
+                self.unreadable[name] = error_text(exc)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +153,7 @@ class TaskWatcher:
         self.stats: dict[str, TaskStats] = {}
         self.failed_runs: list[TaskRun] = []
         self.error: str | None = None
-        self._in_flight: Callable[[], list] | None = None  # a submitted read of TASK_HISTORY
+        self._in_flight: Pending | None = None  # a submitted read of TASK_HISTORY
 
     @property
     def runs(self) -> int:
@@ -150,11 +188,11 @@ class TaskWatcher:
 
     def settle(self) -> list[Moment]:
         """Count the runs the submitted read found (none in flight: nothing); the moments they make."""
-        fetch, self._in_flight = self._in_flight, None
-        if fetch is None:
+        pending, self._in_flight = self._in_flight, None
+        if pending is None:
             return []
         try:
-            rows = fetch()
+            rows = pending.rows()
         except DBError as exc:
             self.error = error_text(exc)
             return []

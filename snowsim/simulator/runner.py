@@ -233,7 +233,7 @@ class _Run:
         self._ran: set[str] | None = None  # tasks run since the final tables were last read (None: unknown, read all)
         self._changed = True  # something may have changed any table since the last sample
         self._backlog_at: datetime | None = None
-        self._pending_sample: tuple | None = None  # (at, delivered, rows, backlog) of a sample _finish_sample() completes
+        self._pending_sample: tuple | None = None  # what _finish_sample() needs of the sample started last
 
     # ---- observer plumbing -------------------------------------------------------------------------------------
     def _notify(self, method: str, arg: Any) -> None:
@@ -444,37 +444,40 @@ class _Run:
         self._moment(at, INGESTION_ERROR, text)
 
     def _sample(self, now: datetime) -> None:
-        """Read this tick's metrics; TASK_HISTORY and the latency probe are read in the background and the sample
-        is completed by _finish_sample() at the next tick (or the loop's end), after those reads settled."""
+        """Start this tick's reads (counts, TASK_HISTORY; the latency probe is under way): they run in the
+        background, and _finish_sample() completes the sample at the next tick (or the loop's end)."""
         with self.phase("sample"):
             self._finish_sample()
             last = self.samples[-1] if self.samples else None
             idle = last is not None and not self._changed
             # Nothing ran and nothing was delivered: the counts cannot have moved. Only staleness can change with
             # time alone, so backlogs are still read, at a slower pace.
+            counted = None  # (rows, backlog) kept from the last sample, else read (settled in _finish_sample)
+            before = set(self.sampler.unreadable)
             if idle and self._backlog_at is not None and now - self._backlog_at < IDLE_BACKLOG_EVERY:
-                rows, backlog = last.rows, last.backlog
+                counted = last.rows, last.backlog
             else:
-                before = set(self.sampler.unreadable)
-                if idle:
-                    rows, backlog = last.rows, self.sampler.backlog()
-                else:
-                    rows, backlog = self.sampler.rows_and_backlog()
+                self.sampler.submit(rows=not idle)
                 self._backlog_at = now
-                for stream in self.sampler.unreadable:  # in the order found (a set difference's varies per process)
-                    if stream not in before and stream in self.sampler.streams:
-                        self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
             if not idle:
                 self.watcher.submit()
             self._changed = False
-            self._pending_sample = (now, self.delivered, rows, backlog)
+            self._pending_sample = (now, self.delivered, counted, last.rows if idle else None, before)
 
     def _finish_sample(self) -> None:
         """Complete the sample started last (if any) with what its background reads found."""
         if self._pending_sample is None:
             return
-        now, delivered, rows, backlog = self._pending_sample
+        now, delivered, counted, kept_rows, unreadable_before = self._pending_sample
         self._pending_sample = None
+        if counted is not None:
+            rows, backlog = counted
+        else:
+            rows, backlog = self.sampler.settle()
+            rows = kept_rows if kept_rows is not None else rows
+            for stream in self.sampler.unreadable:  # in the order found (a set difference's varies per process)
+                if stream not in unreadable_before and stream in self.sampler.streams:
+                    self._moment(now, STREAM_STALE, f"{stream} cannot be read: {self.sampler.unreadable[stream]}")
         for moment in self.watcher.settle():  # (moments are sorted by time at the end of the run)
             self.moments.append(moment)
             self._notify("on_moment", moment)

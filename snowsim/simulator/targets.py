@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from snowsim.simulator.results import RunConfigError
 # pipeline that sets none: a TIMESTAMP_NTZ column filled with CURRENT_TIMESTAMP() by a task then reads back the way
 # the pipeline wrote it. The runner's own SQL never depends on the session time zone.
 
-__all__ = ["DBError", "EmulatorTarget", "Target", "error_text", "make_target"]
+__all__ = ["DBError", "EmulatorTarget", "Pending", "Target", "error_text", "make_target"]
 
 
 def error_text(exc: BaseException) -> str:
@@ -36,6 +37,14 @@ def error_text(exc: BaseException) -> str:
     return text.split(" (sfqid=")[0]
 
 
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A query started by Target.submit()."""
+
+    rows: Callable[[], list[tuple]]  # waits for its rows; raises its error
+    failed: bool = False  # it failed before it started (so rows() raises at once)
 
 
 class Target(ABC):
@@ -98,8 +107,8 @@ class Target(ABC):
         """Run one query and fetch every row."""
         return self.execute(sql, params).fetchall()
 
-    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Callable[[], list[tuple]]:
-        """Start a read-only query; the function returned waits for its rows (and raises its error).
+    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Pending:
+        """Start a read-only query on the data as it is now; Pending.rows() waits for its rows (raises its error).
 
         Run at once here: a live account could only promise that an asynchronous query reads the data of some moment
         after it was sent, and the runner's reads must see the tick they were sent at (the emulator overlaps them).
@@ -112,8 +121,8 @@ class Target(ABC):
             def fail() -> list[tuple]:
                 raise failed
 
-            return fail
-        return lambda: rows
+            return Pending(fail, failed=True)
+        return Pending(lambda: rows)
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run one query; rows as dicts keyed by the column names Snowflake reports (UPPERCASE when unquoted)."""
@@ -168,7 +177,7 @@ class EmulatorTarget(Target):
         """The virtual clock."""
         return self._clock.now()
 
-    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Callable[[], list[tuple]]:
+    def submit(self, sql: str, params: Sequence[Any] | None = None) -> Pending:
         """The connector's execute_async(): the emulator reads the data committed at submission, in a worker thread,
         while the runner goes on (snowsim/emulator/background.py); get_results_from_sfqid() waits for it."""
         start = getattr(self.conn, "run_async", None)
@@ -181,7 +190,8 @@ class EmulatorTarget(Target):
             cur.get_results_from_sfqid(query_id)
             return cur.fetchall()
 
-        return rows
+        # An error found before the query started (a missing object, a stale stream) is kept with it by the emulator.
+        return Pending(rows, failed=isinstance(self.conn.async_results[query_id][0], Exception))
 
 
 TARGETS = ("emulator", "snowflake")
