@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from snowsim.simulator.runner import run_scenario
-from snowsim.simulator.targets import EmulatorTarget
+from snowsim.simulator.targets import EmulatorTarget, Pending
 
 DAY_TARGET_S = 20.0
 SIZES = (10_000, 100_000, 1_000_000)
@@ -57,10 +57,10 @@ class TimedTarget(EmulatorTarget):
     def query_dicts(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         return self._timed("sql", super().query_dicts, sql, params)
 
-    def submit(self, sql: str, params: Any = None) -> Any:
+    def submit(self, sql: str, params: Any = None) -> Pending:
         # the caller's side only: starting the query, then waiting for its rows (the background work overlaps)
-        fetch = self._timed("submit", super().submit, sql, params)
-        return lambda: self._timed("wait", fetch)
+        pending = self._timed("submit", super().submit, sql, params)
+        return Pending(lambda: self._timed("wait", pending.rows), failed=pending.failed)
 
     def advance_to(self, moment: datetime) -> bool:
         return self._timed("advance", super().advance_to, moment)
