@@ -16,12 +16,16 @@ runs at once instead, and its result waits for get_results_from_sfqid(): the cal
 from __future__ import annotations
 
 import queue
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from snowflake.connector import errors as sf_errors
+from snowflake.connector.constants import QueryStatus
 
+from snowsim.emulator import errors
 from snowsim.emulator.macros import install_macros
 from snowsim.emulator.results import Result, shape
 
@@ -98,3 +102,69 @@ def _run(duck: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
             duck.execute("ROLLBACK")  # read only: nothing to keep
         finally:
             idle.put(duck)
+
+
+KEPT = 4096  # results of execute_async() queries kept for get_results_from_sfqid()
+
+
+class AsyncQueries:
+    """A connection's execute_async() queries by query id: the outcome of each (Submitted, Result or error), and the
+    worker that runs them, started by the first one."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.outcomes: OrderedDict[str, tuple[Any, str]] = OrderedDict()  # sfqid -> (outcome, statement)
+        self._background: Background | None = None
+
+    def submit(self, plan: Any, sql: str, params: list[Any]) -> Submitted:
+        """Start a plan's DuckDB text in the background (Background.submit)."""
+        if self._background is None:
+            self._background = Background(self.conn)
+        return self._background.submit(plan, sql, params)
+
+    def remember(self, sfqid: str, outcome: Any, command: str) -> None:
+        """Keep a started query's outcome for its status and results (the last KEPT queries)."""
+        self.outcomes[sfqid] = (outcome, command)
+        while len(self.outcomes) > KEPT:
+            self.outcomes.popitem(last=False)
+
+    def failed_at_start(self, sfqid: str) -> bool:
+        """Whether the query failed before it started (a missing object, a stale stream): known at once."""
+        found = self.outcomes.get(sfqid)
+        return found is not None and isinstance(found[0], Exception)
+
+    def outcome(self, sfqid: str) -> tuple[Result | Exception, str]:
+        """(the Result or the Snowflake error, the statement) of a started query; waits for it."""
+        found = self.outcomes.get(sfqid)
+        if found is None:
+            raise errors.ProgrammingError(msg=f"No query {sfqid} was started by this connection (or its result "
+                                              f"is no longer kept: the last {KEPT:,} are)", sfqid=sfqid)
+        outcome, command = found
+        if isinstance(outcome, Submitted):
+            try:
+                outcome = outcome.result()
+            except duckdb.Error as exc:
+                outcome = exc
+        if isinstance(outcome, duckdb.Error):
+            outcome = errors.translate_duckdb_error(outcome, command)
+        if isinstance(outcome, sf_errors.Error):
+            outcome.sfqid, outcome.query = sfqid, command
+        self.outcomes[sfqid] = (outcome, command)
+        return outcome, command
+
+    def status(self, sfqid: str) -> QueryStatus:
+        """NO_DATA for an unknown id, RUNNING while it runs, then SUCCESS or FAILED_WITH_ERROR."""
+        found = self.outcomes.get(sfqid)
+        if found is None:
+            return QueryStatus.NO_DATA
+        outcome = found[0]
+        if isinstance(outcome, Submitted):
+            if not outcome.future.done():
+                return QueryStatus.RUNNING
+            return QueryStatus.FAILED_WITH_ERROR if outcome.future.exception() else QueryStatus.SUCCESS
+        return QueryStatus.FAILED_WITH_ERROR if isinstance(outcome, Exception) else QueryStatus.SUCCESS
+
+    def close(self) -> None:
+        """Wait for the queries in flight and stop the worker."""
+        if self._background is not None:
+            self._background.close()

@@ -14,7 +14,7 @@ from snowflake.connector.constants import QueryStatus
 from sqlglot import exp
 
 from snowsim.emulator import errors, extensions, session_commands, streams  # noqa: F401  (they register handlers)
-from snowsim.emulator.background import TEMP_PREFIX, Background, Submitted
+from snowsim.emulator.background import TEMP_PREFIX, AsyncQueries, Submitted
 from snowsim.emulator.catalog import Catalog
 from snowsim.emulator.clock import Clock, SystemClock
 from snowsim.emulator.cursor import Cursor
@@ -35,7 +35,6 @@ from snowsim.emulator.translate import Translation, Translator
 from snowsim.emulator.variables import SET_VARIABLE, bind_sql  # noqa: F401  (bind_sql re-exported)
 
 _CACHE_SIZE = 2048
-_ASYNC_KEPT = 4096  # results of execute_async() queries kept for get_results_from_sfqid()
 # A plan run this many times more is built again with pruned SQL (pruning.py): ~0.4 ms more to translate a 30-line
 # MERGE, ~0.2-0.6 ms less for DuckDB on each of its runs, so only statements that repeat (tasks, pollers) pay it.
 HOT_AFTER = 1
@@ -94,8 +93,7 @@ class Connection:
                 self.execute_string(f"CREATE SCHEMA {database}.{schema}")
             self.session.use(db, sch if self.catalog.schema(db, sch) else None)
         self.scheduler = None  # set by snowsim.emulator.tasks when tasks are used
-        self.background: Background | None = None  # execute_async's worker, started by the first background query
-        self.async_results: OrderedDict[str, Any] = OrderedDict()  # sfqid -> Submitted | Result | error (cursor.py)
+        self.async_queries = AsyncQueries(self)  # execute_async's queries and their worker (background.py)
         for hook in extensions.CONNECT_HOOKS:
             hook(self)
 
@@ -139,8 +137,7 @@ class Connection:
             return
         if self.txns.current is not None:
             self.txns.rollback()
-        if self.background is not None:
-            self.background.close()
+        self.async_queries.close()
         self.txns.flush()
         self.duck.close()
         self._closed = True
@@ -237,50 +234,16 @@ class Connection:
                 raise
         return self._run_speculating(p, params, query_id)
 
-    # ---- execute_async (cursor.py, background.py) ---------------------------------------------------------
-    def remember_async(self, sfqid: str, outcome: Any, command: str) -> None:
-        """Keep a started query's outcome (Submitted, Result or error) for its status and results."""
-        self.async_results[sfqid] = (outcome, command)
-        while len(self.async_results) > _ASYNC_KEPT:
-            self.async_results.popitem(last=False)
-
-    def async_outcome(self, sfqid: str) -> tuple[Result | Exception, str]:
-        """(the Result or the worded error, the statement) of a query started by execute_async(); waits for it."""
-        found = self.async_results.get(sfqid)
-        if found is None:
-            raise errors.ProgrammingError(msg=f"No query {sfqid} was started by this connection (or its result "
-                                              f"is no longer kept: the last {_ASYNC_KEPT:,} are)", sfqid=sfqid)
-        outcome, command = found
-        if isinstance(outcome, Submitted):
-            try:
-                outcome = outcome.result()
-            except duckdb.Error as exc:
-                outcome = errors.translate_duckdb_error(exc, command)
-            self.async_results[sfqid] = (outcome, command)
-        if isinstance(outcome, snowflake.connector.errors.Error):
-            outcome.sfqid, outcome.query = sfqid, command
-        elif isinstance(outcome, duckdb.Error):
-            outcome = errors.translate_duckdb_error(outcome, command)
-            outcome.sfqid, outcome.query = sfqid, command
-        return outcome, command
-
+    # ---- execute_async's queries (cursor.py, background.py) ----------------------------------------------------
     def get_query_status(self, sf_qid: str) -> QueryStatus:
         """RUNNING while a query started by execute_async() runs, then SUCCESS or FAILED_WITH_ERROR."""
-        found = self.async_results.get(sf_qid)
-        if found is None:
-            return QueryStatus.NO_DATA
-        outcome = found[0]
-        if isinstance(outcome, Submitted):
-            if not outcome.future.done():
-                return QueryStatus.RUNNING
-            return QueryStatus.FAILED_WITH_ERROR if outcome.future.exception() else QueryStatus.SUCCESS
-        return QueryStatus.FAILED_WITH_ERROR if isinstance(outcome, Exception) else QueryStatus.SUCCESS
+        return self.async_queries.status(sf_qid)
 
     def get_query_status_throw_if_error(self, sf_qid: str) -> QueryStatus:
         """get_query_status(), raising the query's error when it failed."""
         status = self.get_query_status(sf_qid)
         if self.is_an_error(status):
-            raise self.async_outcome(sf_qid)[0]
+            raise self.async_queries.outcome(sf_qid)[0]
         return status
 
     is_still_running = staticmethod(snowflake.connector.SnowflakeConnection.is_still_running)
@@ -314,9 +277,7 @@ class Connection:
         text = None if values is None else bind_sql(texts(self, p.translation, values, [p.translation.sql])[0], values)
         if text is None or TEMP_PREFIX in text:
             return self._execute(p, params, query_id)
-        if self.background is None:
-            self.background = Background(self)
-        return self.background.submit(p, *pack(text, params))
+        return self.async_queries.submit(p, *pack(text, params))
 
     def _heated(self, key: tuple, p: Any) -> Any:
         """The plan of a statement run again: re-planned once hot (HOT_AFTER), with the SQL pruned for DuckDB."""

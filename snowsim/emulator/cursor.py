@@ -69,14 +69,14 @@ class Cursor:
             outcome: Any = conn.run_async(sql, ordered, number)
         except (sf_errors.Error, duckdb.Error) as exc:
             outcome = exc  # a failed query: Snowflake reports it when its status or results are asked for
-        conn.remember_async(sfqid, outcome, command)
+        conn.async_queries.remember(sfqid, outcome, command)
         self._result = None
         return {"queryId": sfqid}
 
     def get_results_from_sfqid(self, sfqid: str) -> None:
         """Wait for a query started by execute_async() and make its result this cursor's (its error is raised)."""
         conn = self.connection
-        outcome, command = conn.async_outcome(sfqid)
+        outcome, command = conn.async_queries.outcome(sfqid)
         self.query = command
         self._result = None
         if isinstance(outcome, Exception):

@@ -191,7 +191,7 @@ class EmulatorTarget(Target):
             return cur.fetchall()
 
         # An error found before the query started (a missing object, a stale stream) is kept with it by the emulator.
-        return Pending(rows, failed=isinstance(self.conn.async_results[query_id][0], Exception))
+        return Pending(rows, failed=self.conn.async_queries.failed_at_start(query_id))
 
 
 TARGETS = ("emulator", "snowflake")

@@ -18,7 +18,7 @@ def table(cur):
 def test_a_query_reads_the_data_committed_when_it_started(conn, table):
     table.execute_async("select 1")  # starts the background worker
     gate = threading.Event()
-    conn.background._worker.submit(gate.wait)  # hold it: the query below runs after the writes that follow it
+    conn.async_queries._background._worker.submit(gate.wait)  # hold it: the query below runs after the writes that follow it
     first = table.execute_async("select id, name from t order by id")["queryId"]
     table.execute("insert into t values (3, 'c')")
     table.execute("delete from t where id = 1")

@@ -108,7 +108,7 @@ def test_a_background_read_of_task_history_sees_the_runs_finished_when_it_starte
     query = "select name, state from table(information_schema.task_history()) where state = 'SUCCEEDED'"
     conn.cursor().execute_async("select 1")  # starts the background worker
     gate = threading.Event()
-    conn.background._worker.submit(gate.wait)  # hold it while more runs finish
+    conn.async_queries._background._worker.submit(gate.wait)  # hold it while more runs finish
     sfqid = cur.execute_async(query)["queryId"]
     conn.advance(minutes=3)
     gate.set()
