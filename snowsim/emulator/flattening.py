@@ -17,6 +17,7 @@ filters and projections too, so a condition's evaluation order is no more constr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
@@ -50,51 +51,102 @@ def flatten(tree: exp.Expression) -> bool:
     return changed
 
 
+@dataclass
+class _Level:
+    """A derived table that can be merged into its reader."""
+
+    holder: exp.Expression  # the reader's From or Join that holds it
+    name: exp.Identifier  # its alias, which the table takes
+    table: exp.Table
+    items: dict[str, exp.Expression]  # output name (upper case) -> value
+    where: exp.Expression | None
+    nullable: bool  # the null-supplying side of an outer join: its filter joins the ON, a read item must be a column
+
+
 def _merge_into(reader: exp.Select) -> bool:
     from_ = reader.args.get("from_")
-    if from_ is None or any(reader.args.get(k) for k in _READER_BLOCKERS):
+    joins = reader.args.get("joins") or []
+    if from_ is None or len(joins) > 1 or any(reader.args.get(k) for k in _READER_BLOCKERS if k != "joins"):
         return False
-    derived = from_.this
-    alias = derived.args.get("alias") if isinstance(derived, exp.Subquery) else None
-    if alias is None or not alias.name or alias.columns:
+    join = joins[0] if joins else None
+    side = "" if join is None else (join.side or "").upper()
+    if join is not None and (join.args.get("using") or join.args.get("method") or side not in ("", "LEFT", "RIGHT")
+                             or (join.kind or "").upper() not in ("", "INNER", "OUTER", "CROSS")):
+        return False  # USING and NATURAL read columns by bare name; a FULL join has no side a filter can join
+    levels: dict[str, _Level] = {}
+    for holder, nullable in [(from_, side == "RIGHT")] + ([(join, side == "LEFT")] if join is not None else []):
+        level = _level(holder, nullable)
+        if level is not None:
+            levels[level.name.name.upper()] = level
+    if not levels:
         return False
-    level = derived.this
-    table = _single_table(level)
-    if table is None:
+    reads = _reads(reader)
+    if reads is None:
         return False
-    items = _items(level)
-    if items is None:
-        return False
-    reads = _reads(reader, derived)
-    if reads is None or any(c.name.upper() not in items for c in reads):
-        return False
+    placed: list[tuple[exp.Column, _Level]] = []
+    for column in reads:
+        if column.table:
+            level = levels.get(column.table.upper())
+            if level is None:
+                continue  # a column of the other side, a stored table
+        elif join is None:
+            level = next(iter(levels.values()))  # the only source
+        else:
+            return False  # a bare name beside a join: which side's cannot be told here
+        value = level.items.get(column.name.upper())
+        if value is None or (level.nullable and not isinstance(value, exp.Column)):
+            return False  # (a constant of an unmatched outer-join row must read NULL, as the derived table gave)
+        placed.append((column, level))
     named = _named_items(reader)
     if named is None:
         return False
-    name = alias.args["this"]
-    # the level's columns name its one table (or nothing): they become columns of the table under the alias
-    known = {table.name.upper(), table.alias_or_name.upper()}
-    columns = [c for node in [*items.values(), level.args.get("where")] if node is not None
-               for c in node.find_all(exp.Column)]
-    if any(c.table and c.table.upper() not in known for c in columns):
-        return False
-    for column in columns:
-        for part in ("db", "catalog"):
-            column.set(part, None)
-        column.set("table", name.copy())
+    requalified = []
+    for level in levels.values():
+        # the level's columns name its one table (or nothing): they become columns of the table under the alias
+        known = {level.table.name.upper(), level.table.alias_or_name.upper()}
+        columns = [c for node in [*level.items.values(), level.where] if node is not None
+                   for c in node.find_all(exp.Column)]
+        if any(c.table and c.table.upper() not in known for c in columns):
+            return False
+        requalified.append((level, columns))
+    for level, columns in requalified:
+        for column in columns:
+            for part in ("db", "catalog"):
+                column.set(part, None)
+            column.set("table", level.name.copy())
     reader.set("expressions", named)
-    for column in reads:
-        _replace(column, items[column.name.upper()])
-    merged = table.copy()
-    merged.set("alias", exp.TableAlias(this=name.copy()))
-    reader.set("from_", exp.From(this=merged))
-    inner_where = level.args.get("where")
-    if inner_where is not None:
-        outer_where = reader.args.get("where")
-        condition = inner_where.this if outer_where is None else exp.and_(
-            exp.Paren(this=inner_where.this), exp.Paren(this=outer_where.this))
-        reader.set("where", exp.Where(this=condition))
+    for column, level in placed:
+        _replace(column, level.items[column.name.upper()])
+    for level in levels.values():
+        merged = level.table.copy()
+        merged.set("alias", exp.TableAlias(this=level.name.copy()))
+        level.holder.set("this", merged)
+        if level.where is None:
+            continue
+        if level.nullable:  # (A LEFT JOIN (SELECT ... WHERE f) b ON c) is (A LEFT JOIN b ON f AND c)
+            join.set("on", _and(join.args.get("on"), level.where))
+        else:  # a preserved or inner side: its rows are filtered before the join or after it alike
+            outer = reader.args.get("where")
+            reader.set("where", exp.Where(this=_and(outer.this if outer is not None else None, level.where)))
     return True
+
+
+def _and(first: exp.Expression | None, then: exp.Expression) -> exp.Expression:
+    # `then` (a merged level's filter) goes first: it is the filter of the rows the rest reads
+    return then if first is None else exp.and_(exp.Paren(this=then), exp.Paren(this=first))
+
+
+def _level(holder: exp.Expression, nullable: bool) -> _Level | None:
+    derived = holder.this
+    alias = derived.args.get("alias") if isinstance(derived, exp.Subquery) else None
+    if alias is None or not alias.name or alias.columns:
+        return None
+    table = _single_table(derived.this)
+    items = _items(derived.this) if table is not None else None
+    if items is None:
+        return None
+    where = derived.this.args.get("where")
+    return _Level(holder, alias.args["this"], table, items, where.this if where is not None else None, nullable)
 
 
 def _single_table(level: exp.Expression) -> exp.Table | None:
@@ -124,19 +176,19 @@ def _items(level: exp.Select) -> dict[str, exp.Expression] | None:
     return out
 
 
-def _reads(reader: exp.Select, derived: exp.Subquery) -> list[exp.Column] | None:
-    """The reader's columns of the derived table (its only source), or None when one cannot be followed."""
-    alias = derived.alias.upper()
+def _reads(reader: exp.Select) -> list[exp.Column] | None:
+    """The columns in the reader's own clauses (its items, filters, join condition), or None when one cannot be
+    followed (a nested query or a lambda, where a bare name may be its own; a `*` but COUNT(*))."""
     found: list[exp.Column] = []
     for part in _clauses(reader):
         for node in part.walk():
             if isinstance(node, (exp.Query, exp.Subquery, exp.Lambda)):
-                return None  # a nested query or a lambda: a bare name there may be its own
+                return None
             if isinstance(node, exp.Star):
                 if not isinstance(node.parent, exp.Count):
                     return None
             elif isinstance(node, exp.Column):
-                if isinstance(node.this, exp.Star) or (node.table and node.table.upper() != alias):
+                if isinstance(node.this, exp.Star):
                     return None
                 found.append(node)
     return found
@@ -145,6 +197,9 @@ def _reads(reader: exp.Select, derived: exp.Subquery) -> list[exp.Column] | None
 def _clauses(reader: exp.Select) -> Iterator[exp.Expression]:
     for key, value in reader.args.items():
         if key == "from_":
+            continue
+        if key == "joins":
+            yield from (j.args["on"] for j in value if j.args.get("on") is not None)
             continue
         for node in value if isinstance(value, list) else [value]:
             if isinstance(node, exp.Expression):
