@@ -27,7 +27,7 @@ from snowflake.connector.constants import QueryStatus
 
 from snowsim.emulator import errors
 from snowsim.emulator.macros import install_macros
-from snowsim.emulator.results import Result, shape
+from snowsim.emulator.results import Result
 
 if TYPE_CHECKING:
     from snowsim.emulator.connection import Connection
@@ -47,9 +47,7 @@ class Submitted:
     def result(self) -> Result:
         """Wait for the rows and shape them as the plan's synchronous run does; DuckDB's error if it failed."""
         names, types, rows = self.future.result()
-        if self.plan._shape is None:
-            self.plan._shape = shape(names, types)
-        return Result.with_shape(self.plan._shape, rows)
+        return self.plan.shaped(rows, lambda: (names, types))
 
 
 class Background:

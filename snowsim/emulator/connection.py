@@ -25,7 +25,6 @@ from snowsim.emulator.macros import install_macros
 from snowsim.emulator.packing import pack
 from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
-from snowsim.emulator.run_texts import texts
 from snowsim.emulator.session import Session
 from snowsim.emulator.speculation import is_slow_path
 from snowsim.emulator.splitter import split_statements
@@ -268,13 +267,13 @@ class Connection:
         if self._closed:
             self._check_open()
         p = self._plan_to_run(sql)
-        query = getattr(p, "query", None)
-        if query is not None and self.txns.current is None:  # e.g. TASK_HISTORY: its work now, the query then
-            p = self._plan_to_run(query(self))
-        if not isinstance(p, QueryPlan) or self.txns.current is not None:
+        if self.txns.current is not None:  # its uncommitted writes are this session's only
             return self._execute(p, params, query_id)
-        values = self.run_values(p.translation, literal_only=True)
-        text = None if values is None else bind_sql(texts(self, p.translation, values, [p.translation.sql])[0], values)
+        query = getattr(p, "query", None)
+        if query is not None:  # e.g. TASK_HISTORY: its work now, the query then
+            p = self._plan_to_run(query(self))
+        values = self.run_values(p.translation, literal_only=True) if isinstance(p, QueryPlan) else None
+        text = None if values is None else p.text(self, values)
         if text is None or TEMP_PREFIX in text:
             return self._execute(p, params, query_id)
         return self.async_queries.submit(p, *pack(text, params))

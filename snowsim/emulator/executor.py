@@ -67,13 +67,20 @@ class QueryPlan:
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        values = conn.run_values(self.translation, dml=False)
-        sql = bind_sql(texts(conn, self.translation, values, [self.translation.sql])[0], values)
+        sql = self.text(conn, conn.run_values(self.translation, dml=False))
         cur = conn.duck.execute(*pack(sql, params)) if params else conn.duck.execute(sql)
+        return self.shaped(cur.fetchall(), lambda: ([d[0] for d in cur.description], [str(d[1]) for d in cur.description]))
+
+    def shaped(self, rows: list[tuple], describe: Callable[[], tuple[list[str], list[str]]]) -> Result:
+        """The rows as a Result; describe() gives (names, DuckDB types) on the first run only (the types are fixed)."""
         if self._shape is None:
-            desc = cur.description
-            self._shape = shape([d[0] for d in desc], [str(d[1]) for d in desc])
-        return Result.with_shape(self._shape, cur.fetchall())
+            self._shape = shape(*describe())
+        return Result.with_shape(self._shape, rows)
+
+
+    def text(self, conn: Connection, values: dict[str, str]) -> str:
+        """The DuckDB SQL of one run, with its per-run values (Connection.run_values) in place."""
+        return bind_sql(texts(conn, self.translation, values, [self.translation.sql])[0], values)
 
 
 @dataclass

@@ -9,8 +9,10 @@ first, to swap in its insert-only text.
 A level is merged only when nothing can tell: it reads one stored table (no join, grouping, ordering, limit,
 DISTINCT, window or CTE), its items are plain (pruning.pure: columns, constants, casts, comparisons: no call that
 could be volatile or fail), and it holds no bound parameter (their order in the text is their binding order). The
-reader has no join, no other nested query, no clause that names items by alias (GROUP BY, ORDER BY...), and reads
-the level's columns by name; an unnamed item keeps its output name as an alias. DuckDB's own optimizer merges such
+reader has at most one join (not FULL, USING or NATURAL), no other nested query, no clause that names items by alias
+(GROUP BY, ORDER BY...), and reads the level's columns by name (qualified, beside a join); an unnamed item keeps its
+output name as an alias. A level on the null-supplying side of an outer join puts its filter in the ON and is merged
+only when every item read is a column (an unmatched row must still read NULL). DuckDB's own optimizer merges such
 filters and projections too, so a condition's evaluation order is no more constrained than it was.
 """
 
@@ -155,7 +157,7 @@ def _single_table(level: exp.Expression) -> exp.Table | None:
         return None
     from_ = level.args.get("from_")
     table = from_.this if from_ is not None else None
-    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier) or table.args.get("joins"):
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         return None
     for node in level.walk():
         if isinstance(node, (exp.Placeholder, exp.Parameter)) or (node is not level and isinstance(node, exp.Query)):

@@ -60,7 +60,7 @@ class Sampler:
         readable = [o for o in objects if o not in self.unreadable]
         pending = self.target.submit(_counts_sql(readable)) if readable else Pending(lambda: [])
         if pending.failed:  # an object cannot be read: count them one by one now, while the data is as it was
-            self._settled = self._split(objects, self._counts(objects))
+            self._settled = self._split(objects, self._one_by_one(readable))
         else:
             self._in_flight = (objects, readable, pending)
 

@@ -180,8 +180,7 @@ class EmulatorTarget(Target):
     def submit(self, sql: str, params: Sequence[Any] | None = None) -> Pending:
         """The connector's execute_async(): the emulator reads the data committed at submission, in a worker thread,
         while the runner goes on (snowsim/emulator/background.py); get_results_from_sfqid() waits for it."""
-        start = getattr(self.conn, "run_async", None)
-        if start is None:  # a connect= factory returning something else than an emulator connection
+        if not hasattr(self.conn, "run_async"):  # a connect= factory that returned no emulator connection
             return super().submit(sql, params)
         cur = self.conn.cursor()
         query_id = cur.execute_async(sql, params)["queryId"]

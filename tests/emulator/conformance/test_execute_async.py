@@ -115,6 +115,12 @@ def test_a_stream_read_in_the_background_leaves_the_stream_as_it_is(conn, table)
 
 
 def test_close_waits_for_the_queries_in_flight(conn, table):
-    table.execute_async("select count(*) from t, t t2, t t3")
-    conn.close()
+    table.execute_async("select 1")  # starts the background worker
+    gate = threading.Event()
+    conn.async_queries._background._worker.submit(gate.wait)  # the query below waits behind this
+    sfqid = table.execute_async("select count(*) from t, t t2, t t3")["queryId"]
+    threading.Timer(0.2, gate.set).start()
+    conn.close()  # returns only once the query ran
+    submitted = conn.async_queries.outcomes[sfqid][0]
+    assert submitted.future.done() and submitted.future.result()[2] == [(8,)]
     assert conn.is_closed()

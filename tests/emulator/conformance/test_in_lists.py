@@ -2,20 +2,13 @@
 
 import pytest
 import sqlglot
-from sqlglot import exp
 
 from snowsim.emulator.in_lists import expand_in_lists
-from snowsim.emulator.pruning import KEEP_ITEMS
+from tests.emulator.conformance.rewritten import rewritten
 
 
 def _expanded(sql: str, keep: str | None = None) -> str:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    if keep is not None:
-        for sub in tree.find_all(exp.Subquery):
-            if sub.alias == keep:
-                sub.meta[KEEP_ITEMS] = True
-    expand_in_lists(tree)
-    return tree.sql(dialect="duckdb")
+    return rewritten(expand_in_lists, sql, keep)
 
 
 def test_five_to_ten_constants_of_one_kind_become_comparisons():

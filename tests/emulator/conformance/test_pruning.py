@@ -4,19 +4,13 @@ The pure function is checked on DuckDB SQL; the MERGE checks run the real emulat
 """
 
 import sqlglot
-from sqlglot import exp
 
-from snowsim.emulator.pruning import KEEP_ITEMS, prune
+from snowsim.emulator.pruning import prune
+from tests.emulator.conformance.rewritten import rewritten
 
 
 def _pruned(sql: str, keep: str | None = None) -> str:
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    if keep is not None:
-        for sub in tree.find_all(exp.Subquery):
-            if sub.alias == keep:
-                sub.meta[KEEP_ITEMS] = True
-    prune(tree)
-    return tree.sql(dialect="duckdb")
+    return rewritten(prune, sql, keep)
 
 
 def test_unread_plain_items_are_dropped_recursively():
