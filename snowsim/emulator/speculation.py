@@ -49,10 +49,16 @@ def stand_in(name: str) -> str:
     return f"sf_fast_{name[len('sf_'):]}"
 
 
+# sf_variant_text's stand-in on the text of a value already taken out of its document (_json_text_of below)
+JSON_TEXT = "sf_fast_json_text"
+_JSON_TEXT_BODY = f"CASE WHEN ends_with(t, '.0') THEN {_SLOW} ELSE t END"
+
+
 def install(duck: duckdb.DuckDBPyConnection) -> None:
     """Create the stand-ins in the connection's temp catalog."""
     for name, (params, body) in STAND_INS.items():
         duck.execute(f"CREATE OR REPLACE TEMP MACRO {stand_in(name)}({params}) AS {body}")
+    duck.execute(f"CREATE OR REPLACE TEMP MACRO {JSON_TEXT}(t) AS {_JSON_TEXT_BODY}")
 
 
 _CALLS = re.compile(rf"(?<![\w$])({'|'.join(STAND_INS)})(\s*\()", re.I)
@@ -66,8 +72,33 @@ def fast_sql(sql: str) -> str:
         return sql
     sql = _plain_number_casts(sql)
     parts = _STRING.split(sql)  # odd parts are string literals
-    return "".join(part if i % 2 else _CALLS.sub(lambda m: stand_in(m.group(1).lower()) + m.group(2), part)
-                   for i, part in enumerate(parts))
+    sql = "".join(part if i % 2 else _CALLS.sub(lambda m: stand_in(m.group(1).lower()) + m.group(2), part)
+                  for i, part in enumerate(parts))
+    return _json_text_of(sql)
+
+
+# A stand-in that reads a column's value at a path only as text, `f("T"."C" -> '$.p')` with f reading `v ->> '$'`,
+# takes `"T"."C" ->> '$.p'` instead: one JSON function less per column to bind (a stream INSERT with nine such columns:
+# 2.14 -> 1.95 ms, lab). The two are the same text for any document and path without a wildcard (checked on nested
+# values, arrays, escapes, big and float numbers, nulls and missing keys: test_speculation.py).
+_VALUE_AT = r"""("[^"]+"(?:\."[^"]+")?) -> ('\$[^'*]*')"""
+_TEXT_AT = re.compile(rf"""(sf_fast_variant_text|sf_fast_variant_to_ntz)\({_VALUE_AT}\)|\({_VALUE_AT}\) ->> '\$'""")
+_ON_TEXT = {"sf_fast_variant_text": JSON_TEXT, "sf_fast_variant_to_ntz": stand_in("sf_text_to_ntz")}
+
+
+def _json_text_of(sql: str) -> str:
+    if " -> '$" not in sql:
+        return sql
+    mask = _masked(sql)
+
+    def replace(m: re.Match) -> str:
+        if mask[m.start()] != sql[m.start()]:  # inside a literal (masked): text, not SQL
+            return m.group(0)
+        if m.group(1):
+            return f"{_ON_TEXT[m.group(1)]}({m.group(2)} ->> {m.group(3)})"
+        return f"({m.group(4)} ->> {m.group(5)})"
+
+    return _TEXT_AT.sub(replace, sql)
 
 
 def is_slow_path(exc: BaseException) -> bool:

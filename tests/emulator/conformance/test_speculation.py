@@ -132,10 +132,44 @@ def test_variant_to_number_speculates_as_a_plain_cast():
     """While speculating, the number conversion is one CAST; any other shape, or two different values, is left."""
     full = ("COALESCE(TRY_CAST(TRIM((\"S\".\"V\" -> '$.a(b)') ->> '$') AS DECIMAL(38, 0)), "
             "CAST(sf_variant_number_rest(\"S\".\"V\" -> '$.a(b)', prefix := 'x)') AS DECIMAL(38, 0)))")
-    assert fast_sql(f"SELECT {full}, 1") == "SELECT CAST(TRIM((\"S\".\"V\" -> '$.a(b)') ->> '$') AS DECIMAL(38, 0)), 1"
+    assert fast_sql(f"SELECT {full}, 1") == "SELECT CAST(TRIM((\"S\".\"V\" ->> '$.a(b)')) AS DECIMAL(38, 0)), 1"
     other = ("COALESCE(TRY_CAST(TRIM(a ->> '$') AS DECIMAL(12, 2)), "
              "CAST(sf_variant_number_rest(b) AS DECIMAL(12, 2)))")
     assert fast_sql(other) == other.replace("sf_variant_number_rest", "sf_fast_variant_number_rest")
+
+
+_PATHS = st.sampled_from(["$.a", "$.a.b", "$.a[0]", "$.a[1].b", '$."a b"', "$.a.zz", "$[0]"])
+
+
+def _either(duck, expr: str):
+    try:
+        return duck.execute(f"SELECT {expr}, typeof({expr}) FROM w").fetchone()
+    except duckdb.Error as exc:
+        assert is_slow_path(exc), exc
+        return SLOW_PATH
+
+
+@_SETTINGS
+@given(_JSON, _PATHS, st.sampled_from(["sf_variant_text", "sf_variant_to_ntz"]))
+def test_stand_ins_read_a_value_at_a_path_as_text_alike(duck, value, path, macro):
+    """fast_sql reads `"T"."C" -> path` only as text (`->>`): the same value, type or slow path as the stand-in on
+    the extracted value, whatever the document holds at the path."""
+    doc = json.dumps({"a": value, "a b": value} if path != "$[0]" else [value])
+    duck.execute('CREATE OR REPLACE TEMP TABLE w AS SELECT CAST(? AS JSON) AS "J"', [doc])
+    rewritten = fast_sql(f"{macro}(\"w\".\"J\" -> '{path}')")
+    number = fast_sql(f"COALESCE(TRY_CAST(TRIM((\"w\".\"J\" -> '{path}') ->> '$') AS DECIMAL(12, 2)), "
+                      f"CAST(sf_variant_number_rest(\"w\".\"J\" -> '{path}') AS DECIMAL(12, 2)))")
+    assert " -> " not in rewritten + number  # (so the comparison is with the text fast_sql sends)
+    assert _either(duck, rewritten) == _either(duck, f"{stand_in(macro)}((\"w\".\"J\" -> '{path}'))")
+    try:
+        plain = duck.execute(f"SELECT CAST(TRIM((\"w\".\"J\" -> '{path}') ->> '$') AS DECIMAL(12, 2)) FROM w").fetchone()
+    except duckdb.Error as exc:
+        plain = type(exc)
+    try:
+        fast = duck.execute(f"SELECT {number} FROM w").fetchone()
+    except duckdb.Error as exc:
+        fast = type(exc)
+    assert fast == plain or (fast is duckdb.ConversionException and plain is duckdb.ConversionException)
 
 
 def test_a_number_the_plain_cast_refuses_is_decided_by_the_full_macros(cur):
