@@ -23,6 +23,7 @@ from snowsim.emulator.executor import QueryPlan, plan
 from snowsim.emulator.identifiers import normalize
 from snowsim.emulator.macros import install_macros
 from snowsim.emulator.packing import pack
+from snowsim.emulator.prepared import Prepared
 from snowsim.emulator.query_ids import query_id_text
 from snowsim.emulator.results import Result
 from snowsim.emulator.session import Session
@@ -74,6 +75,7 @@ class Connection:
         self.statement_text = ""
         self.fast_macros = False  # plans run with the macros' stand-ins (speculation.py) while set
         self.rows_ended: dict[str, int] = {}  # table id -> a version no row version ended above (run_texts.py)
+        self.prepared = Prepared(self.duck)  # hot texts as DuckDB prepared statements (prepared.py)
         self.warehouse = ignored.get("warehouse")
         self.session.warehouse = normalize(self.warehouse) if self.warehouse else None
         install_macros(self.duck)
@@ -219,6 +221,8 @@ class Connection:
         """Plan and run one statement inside the right transaction scope; `query_id` may be a query number."""
         if self._closed:
             self._check_open()
+        if self.prepared.due(self.catalog.version) and not self.txns.in_duck_transaction:
+            self.prepared.start(self.catalog.version)
         return self._execute(self._plan_to_run(sql), params, query_id)
 
     def _execute(self, p: Any, params: list[Any], query_id: int | str) -> Result:
@@ -357,6 +361,7 @@ class Connection:
         tz = str(self.session.parameters.get("TIMEZONE", "America/Los_Angeles"))
         try:
             self.duck.execute(f"SET TimeZone = '{tz}'")
+            self.prepared.invalidate()
         except duckdb.Error:
             raise errors.ProgrammingError(msg=f"invalid value [{tz}] for parameter 'TIMEZONE'", errno=2097,
                                           sqlstate="22023") from None

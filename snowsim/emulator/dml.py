@@ -21,7 +21,7 @@ from sqlglot import exp
 from snowsim.emulator import errors
 from snowsim.emulator.catalog import CatalogObject, Column
 from snowsim.emulator.identifiers import ObjectName, duck_ident, normalize
-from snowsim.emulator.packing import pack
+from snowsim.emulator.prepared import send
 from snowsim.emulator.pruning import derived_tables, droppable, narrow, read_columns, reads
 from snowsim.emulator.results import Result
 from snowsim.emulator.run_texts import rows_ended, texts
@@ -118,6 +118,7 @@ class DmlPlan:
             self._insert_only_wait -= 1
             steps = steps[:-1]
         steps = texts(conn, self.translation, values, steps)
+        hot = self.translation.flatten
         try:
             done: list[int] = []  # each step's row count
             matched = None  # target rows the joined rows match, when the duplicate probe counted them
@@ -125,13 +126,8 @@ class DmlPlan:
                 if i == self.matched_only and matched == 0:
                     done.append(0)
                     continue
-                step = bind_sql(step, values)
-                if i == self.params_in and self.version_param:
-                    rows = duck.execute(*pack(step, [version, *params])).fetchall()
-                elif i == self.params_in and params:
-                    rows = duck.execute(*pack(step, params)).fetchall()
-                else:
-                    rows = duck.execute(step).fetchall()
+                step_params = ([version, *params] if self.version_param else params) if i == self.params_in else []
+                rows = send(conn, step, values, step_params, hot).fetchall()
                 done.append(rows[0][0] if rows and isinstance(rows[0][0], int) else 0)
                 if self.check is not None and i == self.params_in:
                     matched = self._refuse_duplicates(duck)
@@ -148,8 +144,7 @@ class DmlPlan:
 
     def _run_insert_only(self, conn: Connection, step: str, values: dict[str, str], params: list) -> Result:
         try:
-            rows = (conn.duck.execute(*pack(bind_sql(step, values), params)) if params
-                    else conn.duck.execute(bind_sql(step, values))).fetchall()
+            rows = send(conn, step, values, params, self.translation.flatten).fetchall()
         except Exception as exc:
             if is_insert_only_miss(exc):
                 self.insert_only_missed()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from snowsim.emulator import ddl, dml, errors
-from snowsim.emulator.packing import pack
+from snowsim.emulator.prepared import send
 from snowsim.emulator.results import Result, shape
 from snowsim.emulator.run_texts import texts
 from snowsim.emulator.translate import Translation, parse
@@ -67,8 +67,8 @@ class QueryPlan:
 
     def run(self, conn: Connection, params: list[Any]) -> Result:
         """Execute and materialise the result."""
-        sql = self.text(conn, conn.run_values(self.translation, dml=False))
-        cur = conn.duck.execute(*pack(sql, params)) if params else conn.duck.execute(sql)
+        values = conn.run_values(self.translation, dml=False)
+        cur = send(conn, self.template(conn, values), values, params, self.translation.flatten)
         return self.shaped(cur.fetchall(), lambda: ([d[0] for d in cur.description], [str(d[1]) for d in cur.description]))
 
     def shaped(self, rows: list[tuple], describe: Callable[[], tuple[list[str], list[str]]]) -> Result:
@@ -78,9 +78,13 @@ class QueryPlan:
         return Result.with_shape(self._shape, rows)
 
 
+    def template(self, conn: Connection, values: dict[str, str]) -> str:
+        """The DuckDB SQL of one run, before its per-run values (Connection.run_values) are put in (bind_sql)."""
+        return texts(conn, self.translation, values, [self.translation.sql])[0]
+
     def text(self, conn: Connection, values: dict[str, str]) -> str:
-        """The DuckDB SQL of one run, with its per-run values (Connection.run_values) in place."""
-        return bind_sql(texts(conn, self.translation, values, [self.translation.sql])[0], values)
+        """The DuckDB SQL of one run, with its per-run values in place."""
+        return bind_sql(self.template(conn, values), values)
 
 
 @dataclass

@@ -79,6 +79,11 @@ class Transactions:
         return committed
 
     @property
+    def in_duck_transaction(self) -> bool:
+        """Whether statement() or commit() has a DuckDB transaction open (a failed DuckDB statement aborts it)."""
+        return self._flushed is not None
+
+    @property
     def in_explicit(self) -> bool:
         """True inside BEGIN ... COMMIT."""
         return self.current is not None and self.current.explicit
