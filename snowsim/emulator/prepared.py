@@ -71,11 +71,21 @@ def _param_literal(value: Any) -> str | None:
     return None
 
 
+def variable_kinds(values: dict[str, str]) -> tuple[tuple[str, str | None, str | None], ...]:
+    """A run's values as prepared_form takes them: (name, type, None), or (name, None, literal) for a literal written
+    in (so that the form's cache key holds no value that becomes a parameter)."""
+    out = []
+    for name, literal in sorted(values.items()):
+        kind = _literal_type(literal)
+        out.append((name, kind, None if kind else literal))
+    return tuple(out)
+
+
 @lru_cache(maxsize=4096)
 def prepared_form(template: str, variables: tuple, params: int) -> tuple[str, tuple[str, ...]] | None:
     """The text to PREPARE for a template and the variables it reads, in parameter order; None when it cannot be.
 
-    `variables`: (name, type or None, literal) per value the run has; `params`: how many parameters are bound.
+    `variables`: variable_kinds() of the run's values; `params`: how many parameters are bound.
     Parameters keep their numbers ($1...; `?` are numbered in order); variables follow them.
     """
     kinds = {name: (kind, literal) for name, kind, literal in variables}
@@ -162,8 +172,7 @@ class Prepared:
         args = [_param_literal(v) for v in params]
         if None in args:
             return None
-        variables = tuple((name, _literal_type(literal), literal) for name, literal in sorted(values.items()))
-        form = prepared_form(template, variables, len(params))
+        form = prepared_form(template, variable_kinds(values), len(params))
         if form is None:
             return None
         text, order = form

@@ -5,15 +5,12 @@ from datetime import date, datetime
 import pytest
 
 from snowsim.emulator import Clock, connect
-from snowsim.emulator.prepared import prepared_form
+from snowsim.emulator.prepared import prepared_form, variable_kinds
 from tests.emulator.conftest import DuckRecorder
 
 
 def _form(template, values=(), params=()):
-    from snowsim.emulator.prepared import _literal_type
-
-    variables = tuple((n, _literal_type(v), v) for n, v in sorted(dict(values).items()))
-    return prepared_form(template, variables, len(params))
+    return prepared_form(template, variable_kinds(dict(values)), len(params))
 
 
 def test_values_and_parameters_become_typed_placeholders():
