@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from snowsim.emulator.background import TEMP_PREFIX
-from snowsim.emulator.packing import pack
+from snowsim.emulator.packing import _TEXT, pack  # (_TEXT: string literals and quoted identifiers)
 from snowsim.emulator.variables import _pieces, bind_sql
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 PREPARED_MAX = 256  # statements kept per connection (least recently used dropped)
 SEEN_MAX = 1024  # texts seen once, waiting for a second run
 _NAME = "__snowsim_prepared_"
-_TEXT = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")""")  # string literals and quoted identifiers
 _PLACEHOLDER = re.compile(r"\?|(?<![\w$])\$(\d+)")
 _QMARK = re.compile(r"\?")
 _INT32 = 2**31
@@ -178,6 +177,8 @@ class Prepared:
         text, order = form
         name = self._names.get(text)
         if name is None:
+            if text in self._refused:
+                return None
             if text in self._seen:
                 self._wanted.append(text)
             else:

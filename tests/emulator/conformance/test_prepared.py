@@ -149,3 +149,26 @@ def test_a_statement_reading_no_table_follows_the_session_time_zone():
     for _ in range(3):
         assert cur.execute("select current_date").fetchone() == (date(2026, 1, 6),)
     conn.close()
+
+
+def test_a_text_duckdb_will_not_prepare_keeps_the_plain_path():
+    """A failed PREPARE (at the start of a statement, outside any transaction) only marks the text: nothing is retried."""
+    import duckdb
+
+    from snowsim.emulator.prepared import Prepared
+
+    duck = duckdb.connect()
+    prepared = Prepared(duck)
+    for _ in range(2):  # seen, then wanted
+        assert prepared.call("SELECT x FROM missing", {}, [], 0) is None
+    assert prepared.due(0)
+    prepared.start(0)
+    assert prepared.call("SELECT x FROM missing", {}, [], 0) is None
+    assert not prepared.due(0)  # refused: not asked for again
+    duck.execute("SELECT 1")  # the connection was left usable
+    for _ in range(2):
+        prepared.call("SELECT 41 + getvariable('n')", {"n": "1"}, [], 0)
+    prepared.start(0)
+    call = prepared.call("SELECT 41 + getvariable('n')", {"n": "1"}, [], 0)
+    assert call is not None and duck.execute(call).fetchone() == (42,)
+    duck.close()
