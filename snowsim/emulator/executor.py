@@ -77,7 +77,6 @@ class QueryPlan:
             self._shape = shape(*describe())
         return Result.with_shape(self._shape, rows)
 
-
     def template(self, conn: Connection, values: dict[str, str]) -> str:
         """The DuckDB SQL of one run, before its per-run values (Connection.run_values) are put in (bind_sql)."""
         return texts(conn, self.translation, values, [self.translation.sql])[0]
