@@ -35,6 +35,7 @@ from snowsim.emulator.pruning import prune
 from snowsim.emulator.session import Session
 from snowsim.emulator.sqlfuncs import fast_copy
 from snowsim.emulator.storage import current_view, history_table
+from snowsim.emulator.window_keys import hoist_window_keys
 
 STREAM_COLUMNS = {"METADATA$ACTION": "VARCHAR", "METADATA$ISUPDATE": "BOOLEAN", "METADATA$ROW_ID": "VARCHAR"}
 
@@ -46,7 +47,7 @@ TABLE_FUNCTIONS: dict[str, VirtualRelation] = {}
 # Rewrites applied after typing, by node class (functions.py and friends register here).
 REWRITES: list[Callable[[exp.Expression, Translator], exp.Expression]] = []
 # What Translator.query collects in one walk before qualify.
-_FOUND_BEFORE_QUALIFY = (exp.Values, exp.CTE, exp.Table, exp.Parameter)
+_FOUND_BEFORE_QUALIFY = (exp.Values, exp.CTE, exp.Table, exp.Parameter, exp.Window)
 # Stream relation builder (streams.py registers it): fn(translator, stream_obj, table_node) -> exp.Expression
 STREAM_RELATION: list[Callable[[Translator, CatalogObject, exp.Table], exp.Expression]] = []
 # Time-travel relation builder (streams.py): fn(translator, table_obj, table_node) -> exp.Expression
@@ -170,6 +171,8 @@ class Translator:
         tree = self._qualify(tree, schema)
         # qualify copies session variables ($name) at most (alias expansion), it never makes one
         tree = self._physical(self.rewrite(tree, absent=() if found[exp.Parameter] else (exp.Parameter,)))
+        if found[exp.Window]:
+            tree = hoist_window_keys(tree)
         return self.pruned(tree) if pruned else tree
 
     def pruned(self, tree: exp.Expression) -> exp.Expression:
