@@ -13,3 +13,4 @@ def test_the_pipeline_bench_runs_and_reports_its_phases():
     assert done.returncode == 0, done.stderr
     assert "1,954 events" in done.stdout and "events/s" in done.stdout  # seeded: the same events every run
     assert "'submit':" in done.stdout and "'wait':" in done.stdout  # background reads are timed on both sides
+    assert " s main thread)" in done.stdout  # shows whether the run waited
