@@ -14,6 +14,8 @@ from sqlglot.dialects.snowflake import Snowflake
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from snowsim.simulator.scenario import Check
+
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
 MANIFEST_NAME = "pipeline.yaml"
 DATABASE_FILE = "01_database.sql"
@@ -150,6 +152,9 @@ class Weakness(_Model):
 
     scenario: Annotated[str, AfterValidator(_snake)]
     expect: Text
+    # Checks that make the failure visible when the scenario's own checks name another pipeline's tables (runner.
+    # plan_checks): the generic reconcile/unique checks do not see a field that silently became NULL.
+    checks: list[Check] = []
 
 
 class Pipeline(_Model):

@@ -23,7 +23,7 @@ from sqlglot.errors import SqlglotError
 
 from snowsim.simulator import truth as truth_mod
 from snowsim.simulator.checks import CheckContext, run_checks
-from snowsim.simulator.controls import Controller
+from snowsim.simulator.controls import Controller, task_definitions
 from snowsim.simulator.durations import parse_duration
 from snowsim.simulator.events import gc_frozen, gc_paused
 from snowsim.simulator.generator import Replay, build
@@ -113,8 +113,10 @@ def run_scenario(
     horizon = _duration("latency_horizon", latency_horizon, DEFAULT_LATENCY_HORIZON)
     tgt = make_target(target, db_path=db_path)
     wall0 = time.perf_counter()
+    scn, fault_notes = plan_faults(scn, pipe)
     replay = build(scn, seed)
     run = _Run(scn, pipe, replay, tgt, observer, max(sample, scn.tick), drained, horizon, wall0)
+    run.fault_notes = fault_notes
     run.timings["generate"] = time.perf_counter() - wall0
     return run.execute()
 
@@ -158,6 +160,28 @@ def _references(check: Check) -> list[str]:
     return [r.upper() for r in refs]
 
 
+def plan_faults(scenario: Scenario, pipeline: Pipeline) -> tuple[Scenario, list[str]]:
+    """The scenario with its task faults aimed at this pipeline, and notes on what was changed.
+
+    A scenario written for another pipeline names tasks this one lacks: a suspended task becomes this pipeline's
+    root tasks, a failing one its first root task (so stale_stream and task_failure still test what they say).
+    """
+    known = set(task_definitions(pipeline))
+    roots = [str(t).upper() for t in pipeline.root_tasks]
+    faults, notes = [], []
+    for fault in scenario.faults:
+        if fault.type == "pause_tasks" and any(t.upper() not in known for t in fault.tasks):
+            tasks = [t for t in fault.tasks if t.upper() in known] or roots
+            notes.append(f"pause_tasks: {', '.join(fault.tasks)} not in pipeline {pipeline.name}; pausing "
+                         f"{', '.join(tasks)}")
+            fault = fault.model_copy(update={"tasks": tasks})
+        elif fault.type == "task_failure" and fault.task.upper() not in known:
+            notes.append(f"task_failure: {fault.task} not in pipeline {pipeline.name}; failing {roots[0]}")
+            fault = fault.model_copy(update={"task": roots[0]})
+        faults.append(fault)
+    return (scenario.model_copy(update={"faults": faults}) if notes else scenario), notes
+
+
 def plan_checks(scenario: Scenario, pipeline: Pipeline) -> tuple[list[Check], list[str]]:
     """The scenario's checks that apply to the pipeline, plus generic ones when some did not (and why).
 
@@ -185,9 +209,23 @@ def plan_checks(scenario: Scenario, pipeline: Pipeline) -> tuple[list[Check], li
             if ("unique", final.table) not in present:
                 checks.append(UniqueCheck(type="unique", table=final.table, columns=[final.key]))
         if not any(c.type == "task_failures" for c in checks):
-            checks.append(TaskFailuresCheck(type="task_failures", max=0))
+            # no failed run, but those a task_failure fault makes (one per tick while it lasts, as the scenarios'
+            # own checks allow)
+            failing: dict[str, int] = {}
+            for f in scenario.faults:
+                if f.type == "task_failure":
+                    failing[f.task.upper()] = failing.get(f.task.upper(), 0) + -(-f.duration // scenario.tick)
+            if failing:
+                checks += [TaskFailuresCheck(type="task_failures", task=task, max=failing.get(task, 0))
+                           for task in task_definitions(pipeline)]
+            else:
+                checks.append(TaskFailuresCheck(type="task_failures", max=0))
         notes.append(f"added generic checks (reconcile, unique keys, no failed task) on the final tables of "
                      f"{pipeline.name}")
+        own = [c for w in pipeline.weaknesses if w.scenario == scenario.name for c in w.checks]
+        if own:
+            checks += own
+            notes.append(f"added {len(own)} check(s) the manifest of {pipeline.name} gives for {scenario.name}")
     return checks, notes
 
 
@@ -221,6 +259,7 @@ class _Run:
         wall0: float,
     ) -> None:
         self.scenario, self.pipeline, self.replay, self.target = scenario, pipeline, replay, target
+        self.fault_notes: list[str] = []  # plan_faults()'s, recorded with the check notes
         self.observer = observer
         self.sample_every, self.drain, self.horizon = sample_every, drain, horizon
         self.timings: dict[str, float] = {}
@@ -261,7 +300,7 @@ class _Run:
             with self.phase("deploy"):
                 self.target.open(start)
                 self.target.deploy(self.pipeline)
-            for note in notes:
+            for note in self.fault_notes + notes:
                 self._moment(start, INFO, note)
             self._setup(end)
             with gc_frozen():

@@ -23,6 +23,7 @@ from snowsim.simulator import (
 from snowsim.simulator.events import Event
 from snowsim.simulator.ingestion import consumer_batches
 from snowsim.simulator.pipeline import load_pipeline
+from snowsim.simulator.runner import plan_faults
 from snowsim.simulator.scenario import load_scenario
 from snowsim.simulator.targets import EmulatorTarget, Target
 
@@ -225,6 +226,23 @@ def test_checks_naming_other_tables_are_replaced_by_generic_ones():
     assert all("PRODUCTION." not in str(getattr(c, "table", "")) for c in checks)
     assert all(c.type != "sql" for c in checks)  # its query reads PRODUCTION.INVENTORY_CURRENT
     assert notes[0].startswith("15 of the scenario's checks skipped: pipeline orders_events has no PRODUCTION.")
+
+
+def test_task_faults_naming_other_tasks_aim_at_the_pipelines_roots():
+    """stale_stream and task_failure name caves_albert's tasks: on another pipeline they act on its root task."""
+    pipeline = load_pipeline("dropshipping")
+    stale, notes = plan_faults(load_scenario("stale_stream"), pipeline)
+    assert [f.tasks for f in stale.faults if f.type == "pause_tasks"] == [["PROD.INGEST_ORDERS_TASK"]]
+    assert notes == ["pause_tasks: RAW.TASK_RAW_TO_STG_ORDERS, RAW.TASK_RAW_TO_STG_INVENTORY not in pipeline "
+                     "dropshipping; pausing PROD.INGEST_ORDERS_TASK"]
+    failing, _ = plan_faults(load_scenario("task_failure"), pipeline)
+    assert [f.task for f in failing.faults] == ["PROD.INGEST_ORDERS_TASK"]
+    # the generic checks then allow the runs the fault fails (5 minutes of 1-minute ticks), and no other failure
+    checks, _ = plan_checks(failing, pipeline)
+    allowed = {c.task: c.max for c in checks if c.type == "task_failures"}
+    assert allowed == {"PROD.INGEST_ORDERS_TASK": 5, "PROD.UPSERT_CUSTOMERS_TASK": 0, "PROD.UPSERT_INVENTORY_TASK": 0}
+    same, notes = plan_faults(load_scenario("task_failure"), load_pipeline("caves_albert"))
+    assert same == load_scenario("task_failure") and notes == []
 
 
 def test_checks_of_the_scenarios_own_pipeline_are_kept_as_written():

@@ -102,13 +102,19 @@ OTHER_PIPELINES = ("orders_events", "dropshipping", "daily_kpis", "star_schema")
 
 
 @pytest.mark.parametrize("pipeline", OTHER_PIPELINES)
-@pytest.mark.parametrize("scenario", ["baseline", "duplicates"])
+@pytest.mark.parametrize(
+    "scenario", [pytest.param(s, marks=pytest.mark.slow) if s in SLOW else s for s in list_scenarios()]
+)
 def test_the_other_shipped_pipelines_run_to_their_manifests_verdict(run_scenario, scenario, pipeline):
     """Each runs end to end on the emulator: no statement of it is refused (dropshipping's inventory MERGE, deduped
-    by QUALIFY over a VARIANT key, once was: window_keys.py), and its verdict is its manifest's."""
+    by QUALIFY over a VARIANT key, once was: window_keys.py), and its verdict is its manifest's. The scenarios'
+    checks name caves_albert's tables, so these runs are judged by the generic checks plus the checks a manifest
+    gives for its weakness (a field that silently became NULL)."""
     result = run_scenario(scenario, pipeline=pipeline, **SHORT[scenario])
-    assert not [m.text for m in result.moments if m.kind == "task_failed"] or expected_to_fail(pipeline, scenario)
     assert result.passed is not expected_to_fail(pipeline, scenario), result.summary_text()
+    if scenario == "schema_drift" and pipeline != "daily_kpis":  # (daily_kpis fails every short run: nightly graph)
+        nulls = [c for c in result.failed_checks if c.type in ("null_count", "sql")]
+        assert nulls and all("schema_drift" in c.message or "rows returned" in c.message for c in nulls)
 
 
 # ---------------------------------------------------------------- the evidence behind some verdicts
