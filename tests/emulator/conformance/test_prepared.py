@@ -45,8 +45,12 @@ def test_placeholders_that_do_not_match_the_parameters_are_not_prepared(template
 
 
 def _hot(conn):
-    conn.hot_after = 0
-    return conn
+    conn.hot_after = 0  # every plan hot from its first run
+
+
+def _executes(recorder) -> list[str]:
+    """The statements sent as EXECUTE of a prepared statement."""
+    return [s for s in recorder.sent if s.startswith("EXECUTE ")]
 
 
 def test_a_repeated_stream_insert_runs_as_execute_with_the_results_of_the_text(conn, cur, recorder):
@@ -60,8 +64,7 @@ def test_a_repeated_stream_insert_runs_as_execute_with_the_results_of_the_text(c
         assert cur.rowcount == 1
     cur.execute("select id, name, n from out order by id")
     assert [(i, n, float(x)) for i, n, x in cur.fetchall()] == [(i, f"n{i}", i + 0.5) for i in range(4)]
-    executes = [s for s in recorder.sent if s.startswith("EXECUTE ")]
-    assert executes, "the third and later runs go through the prepared statement"
+    assert _executes(recorder), "the third and later runs go through the prepared statement"
 
 
 def test_a_value_only_the_full_macros_decide_still_takes_them(conn, cur):
@@ -101,7 +104,7 @@ def test_a_rolled_back_transaction_keeps_prepared_runs_right(conn, cur, recorder
     cur.execute("insert into t values (%s)", (3,))
     cur.execute("select a from t order by a")
     assert [r[0] for r in cur.fetchall()] == [0, 1, 2, 3]
-    assert len([s for s in recorder.sent if s.startswith("EXECUTE ")]) >= 2
+    assert len(_executes(recorder)) >= 2
 
 
 def test_errors_read_as_from_the_text(conn, cur, recorder):
@@ -116,7 +119,7 @@ def test_errors_read_as_from_the_text(conn, cur, recorder):
     recorder.sent.clear()
     with pytest.raises(Exception) as prepared_error:
         cur.execute("insert into n select s::number from t")
-    assert [s for s in recorder.sent if s.startswith("EXECUTE ")]
+    assert _executes(recorder)
     conn.prepared.call = lambda *a: None  # the literal text from now on
     with pytest.raises(Exception) as text_error:
         cur.execute("insert into n select s::number from t")
@@ -130,7 +133,7 @@ def test_text_parameters_keep_the_plain_path(conn, cur, recorder):
     cur.execute("create table t (s string)")
     for s in ["a", "b", "c", "d"]:
         cur.execute("insert into t values (%s)", (s,))
-    assert not [s for s in recorder.sent if s.startswith("EXECUTE ")]
+    assert not _executes(recorder)
     cur.execute("select count(*) from t")
     assert cur.fetchone() == (4,)
 
@@ -144,7 +147,7 @@ def test_a_statement_reading_no_table_follows_the_session_time_zone():
     cur.execute("alter session set timezone = 'UTC'")
     for _ in range(3):
         assert cur.execute("select current_date").fetchone() == (date(2026, 1, 5),)
-    assert [s for s in conn.duck.sent if s.startswith("EXECUTE ")]
+    assert _executes(conn.duck)
     cur.execute("alter session set timezone = 'Asia/Tokyo'")
     for _ in range(3):
         assert cur.execute("select current_date").fetchone() == (date(2026, 1, 6),)
